@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+//
+// lxattach: run commands inside LXD / Incus instances and attach them to a
+// terminal or a script. Layers, arrows pointing one way:
+//
+//   WebSocket (pure RFC 6455 codec)
+//        ↓
+//   Transport (unix, TCP, TLS via COpenSSL)  →  HTTP (HTTP/1.1, upgrade)
+//        ↓
+//   LXD (config, REST, operations, exec)
+//        ↓
+//   Terminal (raw mode, window size, signals, the bridge loop)
+//        ↓
+//   lxattach (CLI)
+import PackageDescription
+
+let package = Package(
+    name: "lxattach",
+    products: [
+        .executable(name: "lxattach", targets: ["lxattach"]),
+        .executable(name: "lxattach-config", targets: ["lxattach-config"]),
+        .library(name: "LXD", targets: ["LXD"]),
+        .library(name: "WebSocket", targets: ["WebSocket"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // RFC 6455 framing: no I/O, standard library only.
+        .target(name: "WebSocket"),
+        // Debian's libssl-dev, through pkg-config.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Byte streams: unix socket, TCP, TLS.
+        .target(name: "Transport", dependencies: ["COpenSSL"]),
+        // HTTP/1.1 requests, responses and the websocket upgrade.
+        .target(name: "HTTP", dependencies: ["Transport", "WebSocket"]),
+        // JSON values, parser and writer: no Foundation on the exec path.
+        .target(name: "JSON"),
+        // The LXD API: config, REST envelopes, operations, exec.
+        .target(name: "LXD", dependencies: ["HTTP", "Transport", "WebSocket", "JSON"]),
+        // lxc's config.yml read with Yams. Yams links Foundation (and ICU), which costs
+        // ~5 MiB of RSS at load, so it lives in its own small executable that lxattach
+        // runs only when config.yml changed (see LXD/Config/ConfigLoader.swift).
+        .target(name: "LXDConfigYAML", dependencies: ["LXD", "JSON", "Yams"]),
+        .executableTarget(name: "lxattach-config", dependencies: ["LXDConfigYAML"]),
+        // Raw mode, window size, signal relay and the poll(2) bridge.
+        .target(name: "Terminal", dependencies: ["LXD", "WebSocket", "Transport"]),
+        .executableTarget(
+            name: "lxattach",
+            dependencies: [
+                "LXD", "Terminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "LXDTests", dependencies: ["LXD", "LXDConfigYAML", "JSON"]),
+        // Drives the built lxattach binary against a real LXD daemon.
+        .testTarget(name: "IntegrationTests", dependencies: ["lxattach", "lxattach-config"]),
+    ]
+)

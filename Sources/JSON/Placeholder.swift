@@ -1,0 +1,1 @@
+// JSON: placeholder, replaced by the real module.

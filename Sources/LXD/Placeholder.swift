@@ -1,0 +1,1 @@
+// LXD: placeholder, replaced by the real module.

@@ -1,0 +1,1 @@
+// LXDConfigYAML: placeholder, replaced by the real module.

@@ -1,0 +1,1 @@
+// Terminal: placeholder, replaced by the real module.

@@ -1,0 +1,1 @@
+// Transport: placeholder, replaced by the real module.

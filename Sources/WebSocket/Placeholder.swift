@@ -1,0 +1,1 @@
+// WebSocket: placeholder, replaced by the real module.

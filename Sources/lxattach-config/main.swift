@@ -1,0 +1,1 @@
+print("lxattach-config: not yet")

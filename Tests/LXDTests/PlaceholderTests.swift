@@ -1,0 +1,2 @@
+import XCTest
+final class LXDTestsPlaceholder: XCTestCase { func testPlaceholder() { XCTAssertEqual(1 + 1, 2) } }
