@@ -1,1 +1,0 @@
-// JSON: placeholder, replaced by the real module.

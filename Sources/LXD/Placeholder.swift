@@ -1,1 +1,0 @@
-// LXD: placeholder, replaced by the real module.

@@ -1,1 +1,0 @@
-// LXDConfigYAML: placeholder, replaced by the real module.
