@@ -1,1 +1,34 @@
-print("lxattach-config: not yet")
+// lxattach-config <path-to-config.yml>
+//
+// Reads lxc's config.yml with Yams and prints the normalized JSON (`LXCConfig.json`) on
+// stdout; on failure prints one line `Error: <reason>` on stderr and exits 1. lxattach runs
+// this only when config.yml changed, so that it never links Foundation and Yams itself (see
+// Sources/LXD/Config/ConfigLoader.swift).
+import Foundation
+import LXDConfigYAML
+
+func fail(_ message: String, status: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    exit(status)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 2, !arguments[1].hasPrefix("-") || arguments[1] == "-" else {
+    fail("usage: lxattach-config <path-to-config.yml>", status: 2)
+}
+let path = arguments[1]
+let data: Data
+do {
+    data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+} catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+    fail("no such file")
+} catch {
+    fail((error as NSError).localizedDescription)
+}
+guard let text = String(data: data, encoding: .utf8) else { fail("the file is not valid UTF-8") }
+do {
+    let json = try ConfigYAML.normalizedJSON(text)
+    FileHandle.standardOutput.write(Data((json + "\n").utf8))
+} catch {
+    fail(error.description)
+}
