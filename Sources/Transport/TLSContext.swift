@@ -56,7 +56,11 @@ public final class TLSContext {
                 throw fail("cannot load client certificate \(cert): \(takeOpenSSLError() ?? "unreadable")")
             }
             guard SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 else {
-                throw fail("cannot load client key \(key): \(takeOpenSSLError() ?? "unreadable")")
+                let reason = takeOpenSSLError() ?? "unreadable"
+                if reason == "key values mismatch" {
+                    throw fail("client key \(key) does not match certificate \(cert)")
+                }
+                throw fail("cannot load client key \(key): \(reason)")
             }
             guard SSL_CTX_check_private_key(ctx) == 1 else {
                 throw fail("client key \(key) does not match certificate \(cert)")
