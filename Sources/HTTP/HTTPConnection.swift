@@ -1,6 +1,12 @@
 import Transport
 import WebSocket
 
+/// An upgrade request that was sent and whose answer is not read yet.
+public struct PendingWebSocketUpgrade: Sendable {
+    /// The Sec-WebSocket-Key sent (needed to check Sec-WebSocket-Accept).
+    let key: String
+}
+
 /// HTTP/1.1 client over one `ByteStream`: sequential requests with keep-alive reuse, and
 /// the websocket upgrade. Reconnecting is the caller's business: when `isReusable` is
 /// false, open a new stream.
@@ -71,6 +77,18 @@ public final class HTTPConnection {
 
     /// `upgradeToWebSocket` with a given key (tests).
     func upgradeToWebSocket(target: String, headers extra: HTTPHeaders, key: String, deadline: Deadline) throws(HTTPError) -> (stream: any ByteStream, leftover: [UInt8]) {
+        let pending = try startWebSocketUpgrade(target: target, headers: extra, key: key, deadline: deadline)
+        return try finishWebSocketUpgrade(pending, deadline: deadline)
+    }
+
+    /// First half of `upgradeToWebSocket`: writes the upgrade request only. With several
+    /// connections, start every upgrade first and then finish them, so the round trips
+    /// overlap (LXD's 5 s attach deadline, slow links).
+    public func startWebSocketUpgrade(target: String, headers: HTTPHeaders = HTTPHeaders(), deadline: Deadline) throws(HTTPError) -> PendingWebSocketUpgrade {
+        try startWebSocketUpgrade(target: target, headers: headers, key: WebSocketHandshake.makeKey(), deadline: deadline)
+    }
+
+    func startWebSocketUpgrade(target: String, headers extra: HTTPHeaders, key: String, deadline: Deadline) throws(HTTPError) -> PendingWebSocketUpgrade {
         guard isReusable else { throw .connectionNotReusable }
         isReusable = false
         var headers = HTTPHeaders()
@@ -80,6 +98,12 @@ public final class HTTPConnection {
         headers.add("Upgrade", "websocket")
         for field in extra { headers.add(field.name, field.value) }
         try writeRequest(HTTPRequest(method: "GET", target: target, headers: headers), deadline: deadline)
+        return PendingWebSocketUpgrade(key: key)
+    }
+
+    /// Second half of `upgradeToWebSocket`: reads and checks the answer.
+    public func finishWebSocketUpgrade(_ pending: PendingWebSocketUpgrade, deadline: Deadline) throws(HTTPError) -> (stream: any ByteStream, leftover: [UInt8]) {
+        let key = pending.key
         let response = try readResponse(method: "GET", deadline: deadline)
         guard response.status == 101 else { throw .upgradeRefused(response) }
         guard response.headers.hasToken("websocket", in: "Upgrade") else {
@@ -94,8 +118,8 @@ public final class HTTPConnection {
         guard WebSocketHandshake.isValidAccept(accept, forKey: key) else {
             throw .invalidUpgrade("wrong Sec-WebSocket-Accept")
         }
-        let leftover = pending
-        pending = []
+        let leftover = self.pending
+        self.pending = []
         return (stream, leftover)
     }
 

@@ -75,21 +75,26 @@ public final class TLSStream: ByteStream {
 
     /// Runs the handshake, polling the socket, until done or `deadline`.
     public func handshake(deadline: Deadline) throws(TransportError) {
+        while let wanted = try continueHandshake() {
+            try waitUntilReady(fileDescriptor, wanted, deadline: deadline, what: "TLS handshake with \(serverName)")
+        }
+    }
+
+    /// One non-blocking handshake step, for callers that run several handshakes from
+    /// their own poll loop: nil when the handshake is complete, else the readiness to
+    /// wait for before calling again.
+    public func continueHandshake() throws(TransportError) -> ReadinessWanted? {
         guard let ssl else { throw .closed }
-        while true {
-            ERR_clear_error()
-            Glibc.errno = 0
-            let r = SSL_connect(ssl)
-            if r == 1 { handshakeDone = true; return }
-            let err = SSL_get_error(ssl, r)
-            switch err {
-            case SSL_ERROR_WANT_READ:
-                try waitUntilReady(fileDescriptor, .read, deadline: deadline, what: "TLS handshake with \(serverName)")
-            case SSL_ERROR_WANT_WRITE:
-                try waitUntilReady(fileDescriptor, .write, deadline: deadline, what: "TLS handshake with \(serverName)")
-            default:
-                throw handshakeError(ssl, err)
-            }
+        if handshakeDone { return nil }
+        ERR_clear_error()
+        Glibc.errno = 0
+        let r = SSL_connect(ssl)
+        if r == 1 { handshakeDone = true; return nil }
+        let err = SSL_get_error(ssl, r)
+        switch err {
+        case SSL_ERROR_WANT_READ: return .read
+        case SSL_ERROR_WANT_WRITE: return .write
+        default: throw handshakeError(ssl, err)
         }
     }
 

@@ -76,6 +76,31 @@ final class SocketStreamTests: XCTestCase {
         XCTAssertTrue(allTraces.contains("secret=<redacted>"), allTraces)
     }
 
+    func testOverlappedUpgrades() throws {
+        let server = try UnixTestServer()
+        let answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+        let targets = Box<[String]>([])
+        let done = (0..<2).map { _ in
+            server.serve { fd in
+                let head = readHead(fd)
+                targets.mutate { $0.append(String(head.split(separator: " ")[1])) }
+                writeString(fd, answer)
+            }
+        }
+        let conns = try (0..<2).map { _ in
+            HTTPConnection(stream: try UnixStream.connect(path: server.path, deadline: .after(seconds: 5)), host: "unix.socket")
+        }
+        let pending = try conns.enumerated().map { i, c in
+            try c.startWebSocketUpgrade(target: "/ws/\(i)", headers: HTTPHeaders(), key: "dGhlIHNhbXBsZSBub25jZQ==", deadline: .after(seconds: 5))
+        }
+        for (c, p) in zip(conns, pending) {
+            let (_, leftover) = try c.finishWebSocketUpgrade(p, deadline: .after(seconds: 5))
+            XCTAssertEqual(leftover, [])
+        }
+        wait(for: done, timeout: 5)
+        XCTAssertEqual(Set(targets.get()), ["/ws/0", "/ws/1"])
+    }
+
     func testUpgradeRandomKeyAndBadAccept() throws {
         let server = try UnixTestServer()
         let done = server.serve { fd in
