@@ -1,0 +1,194 @@
+import Transport
+import WebSocket
+
+/// An upgrade request that was sent and whose answer is not read yet.
+public struct PendingWebSocketUpgrade: Sendable {
+    /// The Sec-WebSocket-Key sent (needed to check Sec-WebSocket-Accept).
+    let key: String
+}
+
+/// HTTP/1.1 client over one `ByteStream`: sequential requests with keep-alive reuse, and
+/// the websocket upgrade. Reconnecting is the caller's business: when `isReusable` is
+/// false, open a new stream.
+///
+/// Not thread-safe; one owner.
+public final class HTTPConnection {
+    public static let defaultUserAgent = "lxattach/0.1.0"
+
+    public let stream: any ByteStream
+    /// Value of the Host header ("unix.socket" on the unix socket, "host:port" on TLS).
+    public let host: String
+    public var userAgent: String
+    public var limits: HTTPResponseParser.Limits
+    /// Debug trace sink: receives request and response heads and (truncated) bodies, with
+    /// every secret redacted by `redactSecrets`. Nil: no tracing, no cost.
+    public var trace: ((String) -> Void)?
+    /// Bytes of each body shown in traces.
+    public var traceBodyLimit: Int = 2048
+    /// False after an error, a close-delimited or `Connection: close` response, an upgrade,
+    /// or `close()`.
+    public private(set) var isReusable = true
+
+    private var pending: [UInt8] = []   // bytes received after the previous response
+    private let scratch: UnsafeMutableRawBufferPointer
+
+    public init(stream: any ByteStream, host: String, userAgent: String = HTTPConnection.defaultUserAgent,
+                limits: HTTPResponseParser.Limits = HTTPResponseParser.Limits(), trace: ((String) -> Void)? = nil) {
+        self.stream = stream
+        self.host = host
+        self.userAgent = userAgent
+        self.limits = limits
+        self.trace = trace
+        self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Closes the underlying stream.
+    public func close() {
+        isReusable = false
+        stream.close()
+    }
+
+    /// Sends `request` and reads the whole response before `deadline`.
+    public func send(_ request: HTTPRequest, deadline: Deadline) throws(HTTPError) -> HTTPResponse {
+        guard isReusable else { throw .connectionNotReusable }
+        do throws(HTTPError) {
+            try writeRequest(request, deadline: deadline)
+            let response = try readResponse(method: request.method, deadline: deadline)
+            isReusable = response.keepAlive && response.status != 101
+            return response
+        } catch {
+            isReusable = false
+            throw error
+        }
+    }
+
+    /// Sends the websocket upgrade exactly as `lxc` does (GET target, Host, User-Agent,
+    /// Connection: Upgrade, Sec-WebSocket-Key, Sec-WebSocket-Version: 13,
+    /// Upgrade: websocket; no Origin), checks the 101 answer (Upgrade, Connection,
+    /// Sec-WebSocket-Accept), and hands over the stream with the bytes already received
+    /// after the response head (the first websocket frames). Any other status throws
+    /// `HTTPError.upgradeRefused(response)` with the body (LXD's error envelope).
+    /// The connection is consumed either way.
+    public func upgradeToWebSocket(target: String, headers: HTTPHeaders = HTTPHeaders(), deadline: Deadline) throws(HTTPError) -> (stream: any ByteStream, leftover: [UInt8]) {
+        try upgradeToWebSocket(target: target, headers: headers, key: WebSocketHandshake.makeKey(), deadline: deadline)
+    }
+
+    /// `upgradeToWebSocket` with a given key (tests).
+    func upgradeToWebSocket(target: String, headers extra: HTTPHeaders, key: String, deadline: Deadline) throws(HTTPError) -> (stream: any ByteStream, leftover: [UInt8]) {
+        let pending = try startWebSocketUpgrade(target: target, headers: extra, key: key, deadline: deadline)
+        return try finishWebSocketUpgrade(pending, deadline: deadline)
+    }
+
+    /// First half of `upgradeToWebSocket`: writes the upgrade request only. With several
+    /// connections, start every upgrade first and then finish them, so the round trips
+    /// overlap (LXD's 5 s attach deadline, slow links).
+    public func startWebSocketUpgrade(target: String, headers: HTTPHeaders = HTTPHeaders(), deadline: Deadline) throws(HTTPError) -> PendingWebSocketUpgrade {
+        try startWebSocketUpgrade(target: target, headers: headers, key: WebSocketHandshake.makeKey(), deadline: deadline)
+    }
+
+    func startWebSocketUpgrade(target: String, headers extra: HTTPHeaders, key: String, deadline: Deadline) throws(HTTPError) -> PendingWebSocketUpgrade {
+        guard isReusable else { throw .connectionNotReusable }
+        isReusable = false
+        var headers = HTTPHeaders()
+        headers.add("Connection", "Upgrade")
+        headers.add("Sec-WebSocket-Key", key)
+        headers.add("Sec-WebSocket-Version", "13")
+        headers.add("Upgrade", "websocket")
+        for field in extra { headers.add(field.name, field.value) }
+        try writeRequest(HTTPRequest(method: "GET", target: target, headers: headers), deadline: deadline)
+        return PendingWebSocketUpgrade(key: key)
+    }
+
+    /// Second half of `upgradeToWebSocket`: reads and checks the answer.
+    public func finishWebSocketUpgrade(_ pending: PendingWebSocketUpgrade, deadline: Deadline) throws(HTTPError) -> (stream: any ByteStream, leftover: [UInt8]) {
+        let key = pending.key
+        let response = try readResponse(method: "GET", deadline: deadline)
+        guard response.status == 101 else { throw .upgradeRefused(response) }
+        guard response.headers.hasToken("websocket", in: "Upgrade") else {
+            throw .invalidUpgrade("missing \"Upgrade: websocket\"")
+        }
+        guard response.headers.hasToken("upgrade", in: "Connection") else {
+            throw .invalidUpgrade("missing \"Connection: Upgrade\"")
+        }
+        guard let accept = response.headers["Sec-WebSocket-Accept"] else {
+            throw .invalidUpgrade("missing Sec-WebSocket-Accept")
+        }
+        guard WebSocketHandshake.isValidAccept(accept, forKey: key) else {
+            throw .invalidUpgrade("wrong Sec-WebSocket-Accept")
+        }
+        let leftover = self.pending
+        self.pending = []
+        return (stream, leftover)
+    }
+
+    // MARK: - Wire
+
+    private func writeRequest(_ request: HTTPRequest, deadline: Deadline) throws(HTTPError) {
+        let bytes = HTTPRequestWriter.serialize(request, host: host, userAgent: userAgent)
+        if let trace { traceMessage(trace, prefix: "> ", bytes: bytes, bodyCount: request.body.count) }
+        do {
+            try stream.writeAll(bytes, deadline: deadline)
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    private func readResponse(method: String, deadline: Deadline) throws(HTTPError) -> HTTPResponse {
+        var parser = HTTPResponseParser(requestMethod: method, limits: limits)
+        var progress = HTTPResponseParser.Progress.needMore
+        if !pending.isEmpty {
+            let carried = pending
+            pending = []
+            progress = try parser.parse(carried)
+        }
+        while true {
+            if case .complete(let response, let leftover) = progress {
+                pending = leftover
+                if let trace { traceResponse(trace, response) }
+                return response
+            }
+            let n: Int
+            do {
+                n = try stream.readSome(into: scratch, deadline: deadline)
+            } catch {
+                throw .transport(error)
+            }
+            if n == 0 {
+                let response = try parser.finish()
+                if let trace { traceResponse(trace, response) }
+                var r = response
+                r.keepAlive = false
+                return r
+            }
+            progress = try parser.parse(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        }
+    }
+
+    // MARK: - Trace
+
+    private func traceMessage(_ sink: (String) -> Void, prefix: String, bytes: [UInt8], bodyCount: Int) {
+        let head = bytes[0..<(bytes.count - bodyCount)]
+        var text = ""
+        for line in String(decoding: head, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true) {
+            text += prefix + line + "\n"
+        }
+        if bodyCount > 0 { text += traceBody(Array(bytes[(bytes.count - bodyCount)...]), prefix: prefix) }
+        sink(redactSecrets(text))
+    }
+
+    private func traceResponse(_ sink: (String) -> Void, _ r: HTTPResponse) {
+        var text = "< \(r.version) \(r.status) \(r.reason)\n"
+        for field in r.headers { text += "< \(field.name): \(field.value)\n" }
+        if !r.body.isEmpty { text += traceBody(r.body, prefix: "< ") }
+        sink(redactSecrets(text))
+    }
+
+    private func traceBody(_ body: [UInt8], prefix: String) -> String {
+        let shown = body.prefix(traceBodyLimit)
+        var text = prefix + String(decoding: shown, as: UTF8.self)
+        if body.count > shown.count { text += "… (\(body.count) bytes)" }
+        return text + "\n"
+    }
+}

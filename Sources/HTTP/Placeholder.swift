@@ -1,1 +1,0 @@
-// HTTP: placeholder, replaced by the real module.

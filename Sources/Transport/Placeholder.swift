@@ -1,1 +1,0 @@
-// Transport: placeholder, replaced by the real module.
