@@ -1,0 +1,224 @@
+import Glibc
+import Transport
+import WebSocket
+
+/// One websocket over one byte stream, driven from a poll(2) loop: a receive buffer
+/// decoded in place by the codec, and an outbound queue that is flushed when the
+/// socket is writable. Pings are answered and the close handshake followed here, so
+/// the exec pump only sees data, barriers and the end.
+public final class WebSocketChannel {
+    /// What the pump gets from `readEvents`.
+    public enum Event {
+        /// Payload bytes of a data message, valid only during the callback.
+        case data(UnsafeRawBufferPointer, text: Bool, messageEnd: Bool)
+        /// The peer's close frame (already answered).
+        case close(code: UInt16?, reason: String)
+    }
+
+    public let stream: any ByteStream
+    var decoder: CodecDecoder
+    /// Receive buffer: `[start, end)` holds undecoded bytes.
+    private let inbuf: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    /// Outbound bytes not yet written: `[outStart, out.count)`.
+    private var out: [UInt8] = []
+    private var outStart = 0
+    /// OpenSSL wants a retried write with the same bytes; we keep them in `out`.
+    public private(set) var readEOF = false
+    public private(set) var closeSent = false
+    public private(set) var closeReceived = false
+    /// Monotonic time of the last bytes received.
+    public private(set) var lastReceived: UInt64 = monotonicNanoseconds()
+    /// A write error (peer gone) is remembered; later writes are dropped.
+    public private(set) var writeFailed = false
+    /// The last read wanted the socket writable (TLS).
+    var readWantsWrite = false
+
+    public static let receiveBufferSize = 256 * 1024
+
+    public init(stream: any ByteStream, leftover: [UInt8] = []) {
+        self.stream = stream
+        decoder = CodecDecoder()
+        inbuf = .allocate(byteCount: max(Self.receiveBufferSize, leftover.count), alignment: 16)
+        if !leftover.isEmpty {
+            leftover.withUnsafeBytes { inbuf.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            end = leftover.count
+        }
+    }
+
+    deinit {
+        inbuf.deallocate()
+        stream.close()
+    }
+
+    public var fileDescriptor: Int32 { stream.fileDescriptor }
+    public var hasPendingOutput: Bool { outStart < out.count }
+    /// True when undecoded bytes or TLS-buffered bytes wait (poll would not report them).
+    public var hasBufferedInput: Bool { stream.hasBufferedInput }
+
+    // MARK: - Sending
+
+    /// Queues one masked frame. Returns false if the socket already failed.
+    @discardableResult
+    public func send(opcode: UInt8, payload: UnsafeRawBufferPointer, fin: Bool = true) -> Bool {
+        guard !writeFailed, !closeSent else { return false }
+        let key = codecNextMaskKey()
+        let headerRoom = 14
+        let base = out.count
+        out.reserveCapacity(base + headerRoom + payload.count)
+        out.append(contentsOf: repeatElement(0, count: headerRoom))
+        let headerCount = out.withUnsafeMutableBytes { buf in
+            codecEncodeHeader(into: buf.baseAddress! + base, opcode: opcode, fin: fin, count: payload.count, key: key)
+        }
+        out.removeLast(headerRoom - headerCount)
+        let payloadStart = out.count
+        out.append(contentsOf: payload)
+        out.withUnsafeMutableBytes { buf in
+            codecMask(UnsafeMutableRawBufferPointer(rebasing: buf[payloadStart..<buf.count]), key: key)
+        }
+        if opcode == CodecOpcode.close { closeSent = true }
+        return true
+    }
+
+    public func sendBinary(_ bytes: [UInt8]) { bytes.withUnsafeBytes { _ = send(opcode: CodecOpcode.binary, payload: $0) } }
+    public func sendText(_ text: String) {
+        var t = text
+        t.withUTF8 { _ = send(opcode: CodecOpcode.text, payload: UnsafeRawBufferPointer($0)) }
+    }
+    /// An empty text message: LXD's end-of-stream barrier.
+    public func sendBarrier() { _ = send(opcode: CodecOpcode.text, payload: UnsafeRawBufferPointer(start: nil, count: 0)) }
+    /// Starts the close handshake (RFC 6455 §5.5.1).
+    public func sendClose(code: UInt16, reason: String = "") {
+        var payload: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
+        payload.append(contentsOf: reason.utf8.prefix(123))
+        payload.withUnsafeBytes { _ = send(opcode: CodecOpcode.close, payload: $0) }
+    }
+    public func sendPing(_ payload: [UInt8] = []) { payload.withUnsafeBytes { _ = send(opcode: CodecOpcode.ping, payload: $0) } }
+
+    /// Writes as much queued output as the socket takes now. Returns true when all was
+    /// written. A failed write (peer gone) drops the queue and sets `writeFailed`.
+    @discardableResult
+    public func flush() -> Bool {
+        while outStart < out.count {
+            let result: IOResult
+            do {
+                result = try out.withUnsafeBytes { try stream.write(UnsafeRawBufferPointer(rebasing: $0[outStart..<$0.count])) }
+            } catch {
+                writeFailed = true
+                out.removeAll(keepingCapacity: false)
+                outStart = 0
+                return true
+            }
+            switch result {
+            case .bytes(let n): outStart += n
+            case .wouldBlock, .eof: return false
+            }
+        }
+        if outStart > 0 {
+            out.removeAll(keepingCapacity: out.capacity <= 1 << 20)
+            outStart = 0
+        }
+        return true
+    }
+
+    /// Blocks until everything queued is written or the deadline passes.
+    public func flushBlocking(deadline: Deadline) {
+        while !flush() {
+            do { try waitUntilReady(stream.fileDescriptor, .write, deadline: deadline, what: "websocket write") } catch { return }
+        }
+    }
+
+    // MARK: - Receiving
+
+    /// Reads what the socket has (one read), decodes every complete piece and hands data
+    /// to `handler`. Answers pings and close frames itself. Returns false at EOF.
+    /// Throws `ChannelError.protocolViolation` (after queueing the close frame with the
+    /// RFC's code) when the peer breaks RFC 6455.
+    public func readEvents(_ handler: (Event) throws -> Void) throws -> Bool {
+        if readEOF { return false }
+        if end == inbuf.count {
+            if start > 0 {
+                let n = end - start
+                if n > 0 { inbuf.baseAddress!.copyMemory(from: inbuf.baseAddress! + start, byteCount: n) }
+                start = 0
+                end = n
+            }
+        }
+        readWantsWrite = false
+        var gotEOF = false
+        if end < inbuf.count {
+            do {
+                let r = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: inbuf[end..<inbuf.count]))
+                switch r {
+                case .bytes(let n):
+                    end += n
+                    lastReceived = monotonicNanoseconds()
+                case .wouldBlock(let wanted):
+                    readWantsWrite = wanted == .write
+                case .eof:
+                    gotEOF = true
+                }
+            } catch {
+                gotEOF = true
+            }
+        }
+        try decodeBuffered(handler)
+        if gotEOF {
+            readEOF = true
+            return false
+        }
+        return true
+    }
+
+    /// Decodes bytes already in the buffer (e.g. the leftover after the 101).
+    func decodeBuffered(_ handler: (Event) throws -> Void) throws {
+        while start < end, !closeReceived {
+            let (consumed, event): (Int, CodecEvent?)
+            do {
+                (consumed, event) = try decoder.next(UnsafeMutableRawBufferPointer(rebasing: inbuf[start..<end]))
+            } catch {
+                let code = codecCloseCode(for: error)
+                sendClose(code: code)
+                flush()
+                throw ChannelError.protocolViolation(code: code, detail: "\(error)")
+            }
+            start += consumed
+            guard let event else {
+                if consumed == 0 { break }
+                continue
+            }
+            switch event {
+            case .data(let payload, let text, let messageEnd):
+                try handler(.data(UnsafeRawBufferPointer(payload), text: text, messageEnd: messageEnd))
+            case .ping(let payload):
+                payload.withUnsafeBytes { _ = send(opcode: CodecOpcode.pong, payload: $0) }
+            case .pong:
+                break
+            case .close(let code, let reason):
+                closeReceived = true
+                if !closeSent {
+                    sendClose(code: code ?? 1000)
+                }
+                try handler(.close(code: code, reason: reason))
+            }
+        }
+        if start == end {
+            start = 0
+            end = 0
+        }
+    }
+}
+
+/// Failures of a websocket channel.
+public enum ChannelError: Error, CustomStringConvertible {
+    /// The peer broke RFC 6455; we sent close `code`.
+    case protocolViolation(code: UInt16, detail: String)
+
+    public var description: String {
+        switch self {
+        case .protocolViolation(let code, let detail):
+            return "invalid websocket data from LXD (\(detail)); closed with \(code)"
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import Glibc
+import HTTP
+import JSON
+import Transport
+
+/// Timeouts for talking to the daemon. Nothing waits forever on a dead peer.
+public struct LXDTimeouts: Sendable {
+    /// Connecting, including the TLS handshake.
+    public var connect: Double = 10
+    /// One REST request and its response.
+    public var request: Double = 30
+    public init() {}
+}
+
+/// A client for one LXD (or Incus) remote: REST calls over HTTP/1.1, on the unix socket
+/// or TLS, with one kept-alive connection. Not thread-safe; one owner.
+///
+/// ```swift
+/// let client = try LXDClient(remote: resolved)
+/// let ops = try client.operations.list()
+/// let session = try client.exec(instance: "c1", ExecRequest(command: ["ls"]))
+/// ```
+public final class LXDClient {
+    public let remote: ResolvedRemote
+    /// `--project`: overrides the remote's project for every request.
+    public var project: String?
+    public var timeouts = LXDTimeouts()
+    /// Receives the HTTP exchange (secrets redacted), for `--debug`.
+    public var trace: ((String) -> Void)?
+
+    private var tlsContext: TLSContext?
+    private var idle: HTTPConnection?
+    var idleConnection: HTTPConnection? {
+        get { idle }
+        set { idle = newValue }
+    }
+
+    public init(remote: ResolvedRemote, project: String? = nil) {
+        self.remote = remote
+        self.project = project
+    }
+
+    deinit { idle?.close() }
+
+    /// The project sent as `?project=`, or nil for the default project.
+    public var effectiveProject: String? {
+        let p = project ?? remote.project
+        return (p == nil || p == "" || p == "default") ? nil : p
+    }
+
+    /// The `Host` header value.
+    var hostHeader: String {
+        switch remote.endpoint {
+        case .unix: return "unix.socket"
+        case .https(let host, let port, _):
+            return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+    }
+
+    /// Opens a new connection to the daemon (TLS handshake done). Used for each
+    /// websocket; REST calls share `connection(deadline:)`.
+    public func connect(deadline: Deadline) throws(LXDError) -> any ByteStream {
+        do {
+            switch remote.endpoint {
+            case .unix(let path):
+                return try UnixStream.connect(path: path, deadline: deadline)
+            case .https(let host, let port, _):
+                let context = try tls()
+                return try TLSStream.connect(host: host, port: UInt16(clamping: port), context: context, deadline: deadline)
+            }
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    private func tls() throws(TransportError) -> TLSContext {
+        if let tlsContext { return tlsContext }
+        func existing(_ path: String?) -> String? {
+            guard let path, access(path, R_OK) == 0 else { return nil }
+            return path
+        }
+        var serverName: String? = nil
+        if case .https(_, _, let name) = remote.endpoint { serverName = name }
+        let cert = existing(remote.clientCertificatePath)
+        let key = existing(remote.clientKeyPath)
+        let configuration = TLSClientConfiguration(
+            clientCertificatePath: cert != nil && key != nil ? cert : nil,
+            clientKeyPath: cert != nil && key != nil ? key : nil,
+            pinnedServerCertificatePath: existing(remote.pinnedServerCertificatePath),
+            trustedCAPath: existing(remote.clientCAPath),
+            serverName: serverName)
+        let context = try TLSContext(configuration: configuration)
+        tlsContext = context
+        return context
+    }
+
+    /// A kept-alive HTTP connection for REST calls (opened on demand).
+    func connection(deadline: Deadline) throws(LXDError) -> HTTPConnection {
+        if let idle, idle.isReusable { return idle }
+        idle?.close()
+        idle = nil
+        let c = HTTPConnection(stream: try connect(deadline: deadline), host: hostHeader)
+        c.trace = trace
+        idle = c
+        return c
+    }
+
+    /// A new HTTP connection that is not shared (for long waits and websockets).
+    func dedicatedConnection(deadline: Deadline) throws(LXDError) -> HTTPConnection {
+        let c = HTTPConnection(stream: try connect(deadline: deadline), host: hostHeader)
+        c.trace = trace
+        return c
+    }
+
+    /// Builds a request target: `path` plus `query` plus `project=` when a non-default
+    /// project is selected.
+    public func target(_ path: String, query: [(String, String)] = [], project: Bool = true) -> String {
+        var items = query
+        if project, let p = effectiveProject, !items.contains(where: { $0.0 == "project" }) {
+            items.append(("project", p))
+        }
+        guard !items.isEmpty else { return path }
+        return path + "?" + items.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    /// Sends one REST request and decodes the envelope. Retries once on a fresh
+    /// connection when a kept-alive one turned out to be closed by the daemon.
+    @discardableResult
+    public func send(_ method: String, _ target: String, body: JSONValue? = nil, timeout: Double? = nil) throws(LXDError) -> LXDResponse {
+        let deadline = Deadline.after(seconds: timeout ?? timeouts.request)
+        let request: HTTPRequest
+        if let body {
+            request = .json(method, target, body: body.serializedBytes())
+        } else {
+            request = HTTPRequest(method: method, target: target)
+        }
+        let reused = idle?.isReusable == true
+        let conn = try connection(deadline: deadline)
+        do {
+            let response = try conn.send(request, deadline: deadline)
+            return try LXDResponse.decode(response)
+        } catch let error as HTTPError {
+            idle?.close()
+            idle = nil
+            if reused, case .connectionClosedEarly = error {
+                let fresh = try connection(deadline: deadline)
+                do {
+                    return try LXDResponse.decode(try fresh.send(request, deadline: deadline))
+                } catch let e as HTTPError { throw LXDError(e) } catch let e as LXDError { throw e } catch {
+                    throw .protocolViolation("\(error)")
+                }
+            }
+            throw LXDError(error)
+        } catch let error as LXDError {
+            throw error
+        } catch {
+            throw .protocolViolation("\(error)")
+        }
+    }
+
+    /// `GET /1.0`: the server's description.
+    public func server() throws(LXDError) -> JSONValue {
+        try send("GET", target("/1.0")).metadata
+    }
+
+    /// The operations API.
+    public var operations: Operations { Operations(client: self) }
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved set.
+func percentEncode(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for b in s.utf8 {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.unicodeScalars.append(Unicode.Scalar(b))
+        default:
+            let hex: [Character] = Array("0123456789ABCDEF")
+            out.append("%")
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 15)])
+        }
+    }
+    return out
+}

@@ -1,0 +1,41 @@
+import HTTP
+import Transport
+
+/// Everything the LXD layer can fail with. `description` is one line, fit to print
+/// after `Error: `; secrets never appear in it.
+public enum LXDError: Error, CustomStringConvertible, Sendable {
+    /// The daemon answered with an error envelope (`"type":"error"`), e.g. 404
+    /// `Instance not found`. `code` is the envelope's `error_code` (= HTTP status).
+    case api(code: Int, message: String)
+    /// Connecting to or talking with the daemon failed.
+    case transport(TransportError)
+    /// The HTTP exchange failed.
+    case http(HTTPError)
+    /// The daemon said something we cannot make sense of.
+    case protocolViolation(String)
+    /// The lxc configuration is unusable.
+    case config(ConfigError)
+    /// A deadline passed.
+    case timedOut(String)
+
+    public var description: String {
+        switch self {
+        case .api(_, let message): return redactSecrets(message)
+        case .transport(let e): return e.description
+        case .http(let e): return e.description
+        case .protocolViolation(let m): return "protocol error: \(redactSecrets(m))"
+        case .config(let e): return e.description
+        case .timedOut(let what): return "timed out \(what)"
+        }
+    }
+
+    /// The API error code, when the daemon sent one.
+    public var apiCode: Int? {
+        if case .api(let code, _) = self { return code }
+        return nil
+    }
+
+    init(_ error: HTTPError) {
+        if case .transport(let t) = error { self = .transport(t) } else { self = .http(error) }
+    }
+}

@@ -1,0 +1,138 @@
+import HTTP
+import JSON
+import Transport
+import WebSocket
+
+/// The websockets of one exec operation.
+public enum ExecStream: String, Sendable, CaseIterable {
+    case stdin = "0"
+    case stdout = "1"
+    case stderr = "2"
+    case control = "control"
+}
+
+/// A started exec: the operation, its attached websockets, and a pending
+/// `GET /1.0/operations/<id>/wait` that will carry the exit status.
+///
+/// Created by `LXDClient.exec(instance:_:)`; driven by `run(_:)` (see ExecPump.swift).
+public final class ExecSession {
+    public let operationID: String
+    public let interactive: Bool
+    /// fd "0" (in interactive mode it carries the PTY both ways), "1", "2", "control".
+    public internal(set) var channels: [ExecStream: WebSocketChannel]
+    /// The connection on which the `wait` request is outstanding.
+    let waitStream: (any ByteStream)?
+    let client: LXDClient
+
+    init(operationID: String, interactive: Bool, channels: [ExecStream: WebSocketChannel],
+         waitStream: (any ByteStream)?, client: LXDClient) {
+        self.operationID = operationID
+        self.interactive = interactive
+        self.channels = channels
+        self.waitStream = waitStream
+        self.client = client
+    }
+
+    /// Closes every socket. Closing the control socket makes LXD SIGKILL the command's
+    /// top process (not its children); call this only to abandon a session.
+    public func closeAll() {
+        for (_, channel) in channels { channel.stream.close() }
+        waitStream?.close()
+    }
+}
+
+extension LXDClient {
+    /// Starts `request` in `instance` and attaches to it.
+    ///
+    /// Walk: `POST /1.0/instances/<name>/exec` with `wait-for-websocket: true` → the
+    /// operation id and one secret per fd → all websocket upgrades are sent before any
+    /// answer is awaited (the daemon starts the command only when fds 0/1/2, or 0 and
+    /// control when interactive, are attached, and fails the operation after 5 s) → the
+    /// `wait` request goes out on the POST's kept-alive connection, so the exit status
+    /// survives the operation's 5-second afterlife.
+    public func exec(instance: String, _ request: ExecRequest) throws(LXDError) -> ExecSession {
+        let deadline = Deadline.after(seconds: timeouts.connect)
+        let response = try send("POST", target("/1.0/instances/\(percentEncode(instance))/exec"), body: request.body)
+        guard response.kind == .async else {
+            throw .protocolViolation("exec answered without an operation")
+        }
+        let op = response.metadata
+        guard let id = op["id"]?.stringValue, let fds = op["metadata"]?["fds"] else {
+            throw .protocolViolation("exec operation without id or fds")
+        }
+        var wanted: [ExecStream] = request.interactive ? [.stdin, .control] : [.stdin, .stdout, .stderr, .control]
+        // Older daemons may not offer a control socket; attach what exists.
+        wanted = wanted.filter { fds[$0.rawValue]?.stringValue != nil }
+        guard wanted.contains(.stdin) else { throw .protocolViolation("exec operation without fd 0") }
+
+        // Phase 1: connect and send every upgrade request.
+        var pending: [(ExecStream, HTTPConnection, PendingWebSocketUpgrade)] = []
+        var failure: LXDError?
+        for fd in wanted {
+            let secret = fds[fd.rawValue]!.stringValue!
+            let path = "/1.0/operations/\(percentEncode(id))/websocket"
+            do throws(LXDError) {
+                let conn = try dedicatedConnection(deadline: deadline)
+                do throws(HTTPError) {
+                    let key = try conn.startWebSocketUpgrade(target: path + "?secret=" + percentEncode(secret), deadline: deadline)
+                    pending.append((fd, conn, key))
+                } catch {
+                    conn.close()
+                    throw LXDError(error)
+                }
+            } catch {
+                failure = error
+                break
+            }
+        }
+        // The exit status: a wait on the POST's connection, sent now, read by the pump.
+        var waitStream: (any ByteStream)? = nil
+        if failure == nil, let conn = takeIdleConnection() {
+            let req = HTTPRequest.get(target("/1.0/operations/\(percentEncode(id))/wait", query: [("timeout", "-1")]))
+            if (try? conn.stream.writeAll(HTTPRequestWriter.serialize(req, host: hostHeader, userAgent: conn.userAgent), deadline: deadline)) != nil {
+                waitStream = conn.stream
+                if let trace { trace("> GET \(redactSecrets(req.target)) (exit status)") }
+            } else {
+                conn.close()
+            }
+        }
+        // Phase 2: collect the answers.
+        var channels: [ExecStream: WebSocketChannel] = [:]
+        for (fd, conn, key) in pending {
+            if failure != nil { conn.close(); continue }
+            do throws(HTTPError) {
+                let upgraded = try conn.finishWebSocketUpgrade(key, deadline: deadline)
+                channels[fd] = WebSocketChannel(stream: upgraded.stream, leftover: upgraded.leftover)
+            } catch {
+                conn.close()
+                if case .upgradeRefused(let r) = error {
+                    // The daemon's error envelope says why (e.g. 500 "permission denied").
+                    do throws(LXDError) {
+                        _ = try LXDResponse.decode(r)
+                        failure = .protocolViolation("websocket \(fd.rawValue) refused: HTTP \(r.status)")
+                    } catch {
+                        failure = error
+                    }
+                } else {
+                    failure = LXDError(error)
+                }
+            }
+        }
+        if let failure {
+            for (_, c) in channels { c.stream.close() }
+            waitStream?.close()
+            throw failure
+        }
+        return ExecSession(operationID: id, interactive: request.interactive, channels: channels,
+                           waitStream: waitStream, client: self)
+    }
+
+    /// Hands the kept-alive REST connection over to the caller.
+    func takeIdleConnection() -> HTTPConnection? {
+        if let c = idleConnection, c.isReusable {
+            idleConnection = nil
+            return c
+        }
+        return nil
+    }
+}

@@ -1,0 +1,100 @@
+import Glibc
+import LXD
+
+/// The local side of an exec session: raw mode for interactive sessions, window-size
+/// changes and signals relayed to the remote command, and the terminal restored on
+/// every way out.
+///
+/// Signals (lxc/exec_unix.go's list) are forwarded over the control socket. SIGTERM and
+/// SIGHUP are forwarded too, but lxattach must go away when told to even if the remote
+/// command ignores them (an interactive shell ignores SIGTERM): if the command is still
+/// running `terminationGrace` seconds later, or the signal comes a second time, the
+/// session is ended (LXD SIGKILLs the command's top process).
+public final class ExecTerminal: ExecHooks {
+    public let interactive: Bool
+    private let relay: SignalRelay
+    private var rawMode: RawMode?
+    private let sizeSource: Int32
+    private var lastSize: WindowSize?
+    private var terminationRequestedAt: UInt64?
+    private var terminationSignal: Int32 = 0
+    public var terminationGrace: Double = 3
+
+    /// The signal that made us end the session, if any (the CLI exits 128+N).
+    public private(set) var terminatedBy: Int32?
+
+    /// - Parameters:
+    ///   - interactive: the session has a PTY; raw mode applies when stdin is a terminal.
+    ///   - stdin: local input descriptor (raw mode target).
+    ///   - sizeSource: the terminal whose size is sent (stdout, as lxc does).
+    public init(interactive: Bool, stdin: Int32 = 0, sizeSource: Int32 = 1) {
+        self.interactive = interactive
+        self.sizeSource = sizeSource
+        var signals = SignalRelay.forwardedSignals
+        if interactive { signals.append(SIGWINCH) }
+        relay = SignalRelay(signals: signals)
+        if interactive { rawMode = RawMode(fileDescriptor: stdin) }
+        lastSize = WindowSize.of(fileDescriptor: sizeSource)
+    }
+
+    /// Restores the terminal and the signal dispositions; idempotent.
+    public func restore() {
+        rawMode?.restore()
+        rawMode = nil
+        relay.uninstall()
+    }
+
+    deinit { restore() }
+
+    public var fileDescriptor: Int32 { relay.fileDescriptor }
+
+    public func readable() -> [ExecControlAction] {
+        var actions: [ExecControlAction] = []
+        for sig in relay.drain() {
+            switch sig {
+            case SIGWINCH:
+                if let size = WindowSize.of(fileDescriptor: sizeSource), size != lastSize {
+                    lastSize = size
+                    actions.append(.resize(columns: size.columns, rows: size.rows))
+                }
+            case SIGTERM, SIGHUP:
+                if terminationRequestedAt != nil {
+                    terminatedBy = sig
+                    actions.append(.kill(reason: "received \(signalName(sig)) twice"))
+                } else {
+                    terminationRequestedAt = monotonicNow()
+                    terminationSignal = sig
+                    actions.append(.signal(sig))
+                }
+            default:
+                actions.append(.signal(sig))
+            }
+        }
+        return actions
+    }
+
+    public func tick() -> [ExecControlAction] {
+        if let at = terminationRequestedAt, terminatedBy == nil,
+           Double(monotonicNow() - at) / 1e9 >= terminationGrace {
+            terminatedBy = terminationSignal
+            return [.kill(reason: "the command did not exit within \(Int(terminationGrace)) s of \(signalName(terminationSignal))")]
+        }
+        return []
+    }
+}
+
+func monotonicNow() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// "SIGTERM" for 15, etc.
+public func signalName(_ sig: Int32) -> String {
+    let names: [Int32: String] = [
+        SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGABRT: "SIGABRT", SIGKILL: "SIGKILL",
+        SIGUSR1: "SIGUSR1", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGTERM: "SIGTERM", SIGCONT: "SIGCONT",
+        SIGTSTP: "SIGTSTP", SIGTTIN: "SIGTTIN", SIGTTOU: "SIGTTOU", SIGWINCH: "SIGWINCH",
+    ]
+    return names[sig] ?? "signal \(sig)"
+}

@@ -1,1 +1,0 @@
-// Terminal: placeholder, replaced by the real module.

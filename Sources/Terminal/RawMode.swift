@@ -1,0 +1,68 @@
+import Glibc
+
+/// Puts a terminal into raw mode and guarantees the saved settings come back.
+///
+/// The saved `termios` is also published to `TerminalRestorer`, so the signal and
+/// fatal-error paths (which cannot unwind Swift frames) can restore it too.
+public final class RawMode {
+    public let fileDescriptor: Int32
+    private var saved: termios
+    private var active = true
+
+    /// Switches `fd` to raw mode (like Go's `term.MakeRaw`, which `lxc` uses): no echo,
+    /// no canonical line editing, no signal keys, no output post-processing, 8-bit.
+    /// Returns nil when `fd` is not a terminal.
+    public init?(fileDescriptor fd: Int32) {
+        var original = termios()
+        guard isatty(fd) == 1, tcgetattr(fd, &original) == 0 else { return nil }
+        fileDescriptor = fd
+        saved = original
+        var raw = original
+        raw.c_iflag &= ~tcflag_t(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON)
+        raw.c_oflag &= ~tcflag_t(OPOST)
+        raw.c_lflag &= ~tcflag_t(ECHO | ECHONL | ICANON | ISIG | IEXTEN)
+        raw.c_cflag &= ~tcflag_t(CSIZE | PARENB)
+        raw.c_cflag |= tcflag_t(CS8)
+        withUnsafeMutableBytes(of: &raw.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        TerminalRestorer.remember(fd: fd, settings: original)
+        _ = tcsetattr(fd, TCSAFLUSH, &raw)
+    }
+
+    /// Restores the saved settings; idempotent.
+    public func restore() {
+        guard active else { return }
+        active = false
+        _ = tcsetattr(fileDescriptor, TCSAFLUSH, &saved)
+        TerminalRestorer.forget()
+    }
+
+    deinit { restore() }
+}
+
+/// Async-signal-safe restore of the terminal settings saved by `RawMode`.
+///
+/// Used from paths that cannot run Swift cleanup (a fatal signal, `exit` from deep
+/// inside a library). `tcsetattr` is async-signal-safe.
+public enum TerminalRestorer {
+    // Written only on the main thread before signal handlers can read it; read by the
+    // handlers (async-signal-safe: plain loads, tcsetattr).
+    nonisolated(unsafe) private static var fd: Int32 = -1
+    nonisolated(unsafe) private static var settings = termios()
+
+    static func remember(fd: Int32, settings: termios) {
+        Self.settings = settings
+        Self.fd = fd
+    }
+
+    static func forget() { fd = -1 }
+
+    /// Restores the terminal if a `RawMode` is active. Safe in a signal handler.
+    public static func restoreNow() {
+        guard fd >= 0 else { return }
+        _ = tcsetattr(fd, TCSAFLUSH, &settings)
+        fd = -1
+    }
+}

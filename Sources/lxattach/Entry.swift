@@ -1,0 +1,52 @@
+import ArgumentParser
+import Glibc
+
+/// `lxattach`: run commands in LXD / Incus instances.
+///
+/// Exit statuses: the remote command's own status for `exec`/`shell`; 255 for our own
+/// failures (bad usage, unreachable daemon, unknown instance, protocol errors), like ssh,
+/// so scripts can tell the two apart.
+@main
+struct LXAttach: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "lxattach",
+        abstract: "Run commands inside LXD and Incus instances, attached to your terminal or your scripts.",
+        discussion: """
+            Reads lxc's configuration ($LXD_CONF, else ~/.config/lxc): remotes, client \
+            certificate, pinned server certificates. Our own failures exit 255; `exec` \
+            otherwise exits with the remote command's status.
+            """,
+        version: version,
+        subcommands: [ExecCommand.self, ShellCommand.self, OperationCommand.self, RemoteCommand.self, InfoCommand.self]
+    )
+
+    static func main() {
+        // A closed pipe must be an error return from write(2), never a silent death
+        // halfway through cleanup; `exec` re-raises SIGPIPE itself when appropriate.
+        signal(SIGPIPE, SIG_IGN)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Glibc.exit(0)
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch let failure as Failure {
+            Output.error(failure.message)
+            Glibc.exit(failure.status)
+        } catch {
+            let exitCode = self.exitCode(for: error)
+            if exitCode == .success {
+                // --help, --version
+                Output.out(fullMessage(for: error) + "\n")
+                Glibc.exit(0)
+            }
+            // Usage errors: one line, then where to look.
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            Output.error(message + " (see 'lxattach --help')")
+            Glibc.exit(255)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Glibc
+import LXD
+import Terminal
+
+/// `lxattach exec [remote:]instance [flags] [--] command…`, with lxc's flags.
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command in an instance.",
+        discussion: """
+            Exit status: the command's own; 126/127 when it is not executable / not found; \
+            128+N when killed by signal N; 255 when lxattach itself fails.
+
+            Signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, ...) are forwarded to the \
+            command. If it is still running 3 s after SIGTERM or SIGHUP (or on a second one), \
+            lxattach ends the session: LXD kills the command's top process (its children may \
+            survive, an LXD limitation). When our stdout is closed (`| head`), the command is \
+            ended the same way and lxattach dies of SIGPIPE like any pipeline member.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Terminal mode: auto, interactive or non-interactive.")
+    var mode: ExecMode = .auto
+
+    @Flag(name: [.customShort("t"), .customLong("force-interactive")], help: "Force pseudo-terminal allocation.")
+    var forceInteractive = false
+
+    @Flag(name: [.customShort("T"), .customLong("force-noninteractive")], help: "Disable pseudo-terminal allocation.")
+    var forceNoninteractive = false
+
+    @Flag(name: [.customShort("n"), .customLong("disable-stdin")], help: "Do not read stdin (like ssh -n).")
+    var disableStdin = false
+
+    @Option(name: .long, help: ArgumentHelp("Environment variable to set (repeatable).", valueName: "KEY=VALUE"))
+    var env: [String] = []
+
+    @Option(name: .long, help: "Directory to run the command in.")
+    var cwd: String?
+
+    @Option(name: .long, help: "User ID to run the command as.")
+    var user: UInt32?
+
+    @Option(name: .long, help: "Group ID to run the command as.")
+    var group: UInt32?
+
+    @Argument(help: "[remote:]instance")
+    var instance: String
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    var command: [String] = []
+
+    func validate() throws {
+        if forceInteractive && forceNoninteractive {
+            throw ValidationError("You can't pass -t and -T at the same time")
+        }
+        if (forceInteractive || forceNoninteractive) && mode != .auto {
+            throw ValidationError("You can't pass -t or -T at the same time as --mode")
+        }
+        if argv.isEmpty { throw ValidationError("Missing command to run after --") }
+        for item in env {
+            if item.hasPrefix("=") || item.isEmpty { throw ValidationError("Bad --env value \"\(item)\": expected KEY=VALUE") }
+        }
+    }
+
+    var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    func run() throws {
+        var interactive: Bool
+        switch mode {
+        case .interactive: interactive = true
+        case .nonInteractive: interactive = false
+        case .auto: interactive = isatty(0) == 1 && isatty(1) == 1
+        }
+        if forceInteractive { interactive = true }
+        if forceNoninteractive { interactive = false }
+        if disableStdin { interactive = false }
+
+        var environment: [(String, String)] = []
+        if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
+        for item in env {
+            if let eq = item.firstIndex(of: "=") {
+                environment.append((String(item[..<eq]), String(item[item.index(after: eq)...])))
+            } else {
+                environment.append((item, ""))
+            }
+        }
+        let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
+                                  user: user, group: group, cwd: cwd)
+        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin)
+    }
+}
+
+enum ExecMode: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case interactive
+    case nonInteractive = "non-interactive"
+}
+
+/// `lxattach shell [remote:]instance`: a root login shell, like `lxc shell`.
+struct ShellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shell",
+        abstract: "Open a login shell as root in an instance (like `lxc shell`)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "[remote:]instance")
+    var instance: String
+
+    func run() throws {
+        var environment: [(String, String)] = []
+        if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
+        let interactive = isatty(0) == 1 && isatty(1) == 1
+        let request = ExecRequest(command: ["su", "-l"], environment: environment, interactive: interactive)
+        try runExec(global: global, instance: instance, request: request, disableStdin: false)
+    }
+}
+
+/// The walk of one exec: config → client → POST + attach → bridge → exit status.
+func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, disableStdin: Bool) throws {
+    let (config, environment) = try global.loadConfig()
+    let reference: InstanceReference
+    do { reference = try config.parseInstanceReference(raw) } catch { throw Failure(error) }
+    let client = try global.client(remote: reference.remote, config: config, environment: environment)
+
+    var request = request
+    if request.interactive, let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0) {
+        request.width = size.columns
+        request.height = size.rows
+    }
+    let session: ExecSession
+    do {
+        session = try client.exec(instance: reference.instance, request)
+    } catch {
+        throw Failure(error)
+    }
+    let terminal = ExecTerminal(interactive: request.interactive, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
+    let result: ExecResult
+    do {
+        result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal)
+    } catch {
+        terminal.restore()
+        throw Failure(error)
+    }
+    terminal.restore()
+
+    if result.localOutputClosed {
+        // Die like a pipeline member whose reader went away: no message, status 141.
+        signal(SIGPIPE, SIG_DFL)
+        raise(SIGPIPE)
+    }
+    guard let status = result.exitStatus else {
+        throw Failure("the exit status was lost")
+    }
+    if let reason = result.killedReason {
+        Output.error("ended the command: \(reason)")
+    } else if let op = result.operation, !op.err.isEmpty, status == 126 || status == 127 {
+        // lxc's messages for a command that could not be run.
+        Output.error(status == 127 ? "Command not found" : "Command not executable")
+    }
+    throw ExitCode(Int32(truncatingIfNeeded: status))
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import JSON
+import LXD
+
+/// `lxattach operation list|show|delete|wait`: LXD's operations API.
+struct OperationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "operation",
+        abstract: "List, show, cancel and wait for operations.",
+        subcommands: [List.self, Show.self, Delete.self, Wait.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List operations (like `lxc operation list`).", aliases: ["ls"])
+        @OptionGroup var global: GlobalOptions
+        @Option(name: [.short, .long], help: "Output format: table, csv, json, yaml or compact.")
+        var format: OutputFormat = .table
+        @Flag(name: .long, help: "Show operations of every project.")
+        var allProjects = false
+        @Argument(help: "[remote:]")
+        var remote: String?
+
+        func run() throws {
+            let (config, environment) = try global.loadConfig()
+            let remoteName: String
+            do { remoteName = try config.parseRemoteReference(remote ?? "") } catch { throw Failure(error) }
+            let client = try global.client(remote: remoteName, config: config, environment: environment)
+            let ops: [Operation]
+            do { ops = try client.operations.list(allProjects: allProjects) } catch { throw Failure(error) }
+            switch format {
+            case .json:
+                Output.out(JSONValue.array(ops.map(\.raw)).serialized() + "\n")
+            case .yaml:
+                Output.out(YAMLWriter.string(for: .array(ops.map(\.raw))))
+            case .table, .csv, .compact:
+                let headers = ["ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"]
+                let rows = ops.map { op in
+                    [op.id, op.operationClass.uppercased(), op.description, op.status.uppercased(),
+                     op.mayCancel ? "YES" : "NO", lxcDate(op.createdAt)]
+                }
+                switch format {
+                case .csv: Output.out(Table.csv(rows: rows))
+                case .compact: Output.out(compact(headers: headers, rows: rows))
+                default: Output.out(Table.render(headers: headers, rows: rows))
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an operation (YAML, like `lxc operation show`).")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: [.short, .long], help: "Output format: yaml or json.")
+        var format: OutputFormat = .yaml
+        @Argument(help: "[remote:]<operation uuid>")
+        var operation: String
+
+        func run() throws {
+            let (client, id) = try operationTarget(global: global, operation)
+            let op: Operation
+            do { op = try client.operations.get(id) } catch { throw Failure(error) }
+            printOperation(op, format: format)
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Cancel an operation.", aliases: ["rm"])
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "[remote:]<operation uuid>")
+        var operation: String
+
+        func run() throws {
+            let (client, id) = try operationTarget(global: global, operation)
+            do {
+                try client.operations.delete(id)
+            } catch {
+                if case .api(400, let message) = error, message.contains("can't be cancelled") {
+                    throw Failure("operation \(id) can't be cancelled: the daemon does not allow cancelling it (LXD 5.0 exec operations are not cancellable; end the command instead)")
+                }
+                throw Failure(error)
+            }
+        }
+    }
+
+    struct Wait: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "wait",
+            abstract: "Wait for an operation to finish and show it.",
+            discussion: """
+                Prints the final operation (YAML, or --format json). Exit status: 0 when it \
+                succeeded, 1 when it failed or was cancelled, 124 when --timeout passed first \
+                (the still-running operation is printed), 255 when lxattach itself failed \
+                (e.g. the operation does not exist: finished operations vanish after 5 s).
+                """
+        )
+        @OptionGroup var global: GlobalOptions
+        @Option(name: [.short, .long], help: "Output format: yaml or json.")
+        var format: OutputFormat = .yaml
+        @Option(name: .long, help: "Give up after this many seconds (default: no limit).")
+        var timeout: Double?
+        @Argument(help: "[remote:]<operation uuid>")
+        var operation: String
+
+        func validate() throws {
+            if let timeout, !(timeout >= 0 && timeout.isFinite) { throw ValidationError("--timeout must be a number of seconds ≥ 0") }
+        }
+
+        func run() throws {
+            let (client, id) = try operationTarget(global: global, operation)
+            let op: Operation
+            do { op = try client.operations.wait(id, timeout: timeout) } catch { throw Failure(error) }
+            printOperation(op, format: format)
+            if !op.isFinal { throw ExitCode(124) }
+            if !op.succeeded { throw ExitCode(1) }
+        }
+    }
+}
+
+func operationTarget(global: GlobalOptions, _ raw: String) throws -> (LXDClient, String) {
+    let (config, environment) = try global.loadConfig()
+    var remote = config.defaultRemote
+    var id = raw
+    if let colon = raw.firstIndex(of: ":") {
+        remote = String(raw[..<colon])
+        id = String(raw[raw.index(after: colon)...])
+        guard config[remote: remote] != nil else { throw Failure("The remote \"\(remote)\" doesn't exist") }
+    }
+    guard !id.isEmpty, !id.contains("/") else { throw Failure("invalid operation id \"\(raw)\"") }
+    return (try global.client(remote: remote, config: config, environment: environment), id)
+}
+
+func printOperation(_ op: Operation, format: OutputFormat) {
+    if format == .json {
+        Output.out(op.raw.serialized(pretty: true) + "\n")
+    } else {
+        Output.out(YAMLWriter.string(for: op.raw))
+    }
+}
+
+/// "2026-11-29T12:06:21.48Z" → "2026/11/29 12:06 UTC" (lxc's CREATED column).
+func lxcDate(_ s: String) -> String {
+    let c = Array(s)
+    guard c.count >= 16, c[4] == "-", c[7] == "-", c[10] == "T" else { return s }
+    return String(c[0..<4]) + "/" + String(c[5..<7]) + "/" + String(c[8..<10]) + " " + String(c[11..<16]) + " UTC"
+}
+
+func compact(headers: [String], rows: [[String]]) -> String {
+    var widths = headers.map(\.count)
+    for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ") + "\n"
+    }
+    return ([line(headers)] + rows.map(line)).joined()
+}

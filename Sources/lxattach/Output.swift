@@ -1,0 +1,37 @@
+import Glibc
+
+/// Writes to stdout / stderr with write(2): no Foundation, no buffering surprises.
+enum Output {
+    static func out(_ s: String) { write(1, s) }
+    static func err(_ s: String) { write(2, s) }
+
+    /// One line `Error: <message>` on stderr.
+    static func error(_ message: String) {
+        let oneLine = message.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        err("Error: " + oneLine + "\n")
+    }
+
+    static func write(_ fd: Int32, _ s: String) {
+        var s = s
+        s.withUTF8 { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+    }
+}
+
+/// Our own failure: printed as one `Error:` line, exit status 255 unless said otherwise.
+struct Failure: Error {
+    var message: String
+    var status: Int32 = 255
+    init(_ message: String, status: Int32 = 255) {
+        self.message = message
+        self.status = status
+    }
+    init(_ error: any Error) {
+        self.message = "\(error)"
+    }
+}

@@ -1,1 +1,0 @@
-print("lxattach: not yet")
