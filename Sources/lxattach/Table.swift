@@ -13,7 +13,7 @@ enum Table {
                 let cell = i < cells.count ? cells[i] : ""
                 let pad = w - cell.count
                 if centred {
-                    let left = pad / 2 + pad % 2
+                    let left = pad / 2  // tablewriter: floor(gap/2) on the left
                     s += " " + String(repeating: " ", count: left) + cell + String(repeating: " ", count: pad - left) + " |"
                 } else {
                     s += " " + cell + String(repeating: " ", count: pad) + " |"

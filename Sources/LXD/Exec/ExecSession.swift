@@ -60,7 +60,9 @@ extension LXDClient {
         guard let id = op["id"]?.stringValue, let fds = op["metadata"]?["fds"] else {
             throw .protocolViolation("exec operation without id or fds")
         }
-        var wanted: [ExecStream] = request.interactive ? [.stdin, .control] : [.stdin, .stdout, .stderr, .control]
+        // Control first, as lxc does: the daemon starts the command once 0/1/2 are attached,
+        // and a command that ends at once must not leave control unattached.
+        var wanted: [ExecStream] = request.interactive ? [.control, .stdin] : [.control, .stdin, .stdout, .stderr]
         // Older daemons may not offer a control socket; attach what exists.
         wanted = wanted.filter { fds[$0.rawValue]?.stringValue != nil }
         guard wanted.contains(.stdin) else { throw .protocolViolation("exec operation without fd 0") }
@@ -105,6 +107,11 @@ extension LXDClient {
                 channels[fd] = WebSocketChannel(stream: upgraded.stream, leftover: upgraded.leftover)
             } catch {
                 conn.close()
+                if fd == .control, !request.interactive {
+                    // Non-interactive commands run without control (old-client mode); a
+                    // command that finished before control attached gets here.
+                    continue
+                }
                 if case .upgradeRefused(let r) = error {
                     // The daemon's error envelope says why (e.g. 500 "permission denied").
                     do throws(LXDError) {
