@@ -14,8 +14,7 @@
 /// After the loop `index == buffer.count`: every byte was consumed, and the buffer may
 /// be reused for the next read. After an error the decoder stays failed.
 public struct WebSocketDecoder {
-    @usableFromInline
-    enum State {
+    private enum State {
         /// Between frames, or inside a header (its bytes so far in `partialHeader`).
         case header
         /// Inside a data frame's payload with this many bytes left.
@@ -29,23 +28,23 @@ public struct WebSocketDecoder {
     /// Limits and role.
     public let configuration: WebSocketDecoderConfiguration
 
-    @usableFromInline var state: State = .header
+    private var state: State = .header
     /// Header bytes seen so far when a header was split across reads.
     private var partialHeader: [UInt8] = []
     /// The control payload being collected.
     private var controlPayload: [UInt8] = []
 
     // The current frame.
-    @usableFromInline var frameKey: WebSocketMaskingKey?
-    @usableFromInline var frameOffset = 0
-    @usableFromInline var frameFin = false
+    private var frameKey: WebSocketMaskingKey?
+    private var frameOffset = 0
+    private var frameFin = false
     private var frameOpcode = WebSocketOpcode.continuation
 
     // The current message (between its first frame and the frame with FIN).
-    @usableFromInline var messageKind: WebSocketMessageKind?
+    private var messageKind: WebSocketMessageKind?
     private var messageLength = 0
-    @usableFromInline var messageStartPending = false
-    @usableFromInline var utf8 = UTF8Validator()
+    private var messageStartPending = false
+    private var utf8 = UTF8Validator()
 
     /// A decoder with the given limits (defaults: client role, see
     /// `WebSocketDecoderConfiguration`).
