@@ -47,6 +47,14 @@ final class DecoderTests: XCTestCase {
         }
     }
 
+    func testCodePointsSplitAcrossFragmentsAndReadsAreAccepted() throws {
+        // "κ€𝄞" = CE BA | E2 82 AC | F0 9D 84 9E, fragmented inside every code point.
+        let bytes: [UInt8] = [0x01, 0x01, 0xCE, 0x00, 0x02, 0xBA, 0xE2, 0x00, 0x03, 0x82, 0xAC, 0xF0, 0x80, 0x03, 0x9D, 0x84, 0x9E]
+        for chunk in [Int.max, 1, 2, 4] {
+            XCTAssertEqual(messages(from: try decodeEvents(bytes, chunkSizes: [chunk])), [.text("κ€𝄞")], "chunk \(chunk)")
+        }
+    }
+
     func testEmptyFramesProduceEmptyChunks() throws {
         let bytes: [UInt8] = [0x81, 0x00, 0x02, 0x00, 0x80, 0x00, 0x89, 0x00]
         XCTAssertEqual(try decodeEvents(bytes), [
