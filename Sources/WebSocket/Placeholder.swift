@@ -1,1 +1,0 @@
-// WebSocket: placeholder, replaced by the real module.
