@@ -16,7 +16,8 @@ public final class WebSocketChannel {
     }
 
     public let stream: any ByteStream
-    var decoder: CodecDecoder
+    var decoder: WebSocketDecoder
+    var encoder = WebSocketFrameEncoder(role: .client)
     /// Receive buffer: `[start, end)` holds undecoded bytes.
     private let inbuf: UnsafeMutableRawBufferPointer
     private var start = 0
@@ -39,7 +40,7 @@ public final class WebSocketChannel {
 
     public init(stream: any ByteStream, leftover: [UInt8] = []) {
         self.stream = stream
-        decoder = CodecDecoder()
+        decoder = WebSocketDecoder(configuration: WebSocketDecoderConfiguration(role: .client))
         inbuf = .allocate(byteCount: max(Self.receiveBufferSize, leftover.count), alignment: 16)
         if !leftover.isEmpty {
             leftover.withUnsafeBytes { inbuf.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -61,40 +62,40 @@ public final class WebSocketChannel {
 
     /// Queues one masked frame. Returns false if the socket already failed.
     @discardableResult
-    public func send(opcode: UInt8, payload: UnsafeRawBufferPointer, fin: Bool = true) -> Bool {
+    public func send(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true) -> Bool {
         guard !writeFailed, !closeSent else { return false }
-        let key = codecNextMaskKey()
-        let headerRoom = 14
+        let key = encoder.nextMaskKey()
+        let headerCount = WebSocketFrameEncoder.headerLength(payloadCount: payload.count, masked: true)
         let base = out.count
-        out.reserveCapacity(base + headerRoom + payload.count)
-        out.append(contentsOf: repeatElement(0, count: headerRoom))
-        let headerCount = out.withUnsafeMutableBytes { buf in
-            codecEncodeHeader(into: buf.baseAddress! + base, opcode: opcode, fin: fin, count: payload.count, key: key)
-        }
-        out.removeLast(headerRoom - headerCount)
-        let payloadStart = out.count
-        out.append(contentsOf: payload)
+        let total = headerCount + payload.count
+        out.append(contentsOf: repeatElement(0, count: total))
         out.withUnsafeMutableBytes { buf in
-            codecMask(UnsafeMutableRawBufferPointer(rebasing: buf[payloadStart..<buf.count]), key: key)
+            let frame = UnsafeMutableRawBufferPointer(rebasing: buf[base..<(base + total)])
+            WebSocketFrameEncoder.writeHeader(into: frame, opcode: opcode, fin: fin, payloadCount: payload.count, maskKey: key)
+            if payload.count > 0 {
+                let body = UnsafeMutableRawBufferPointer(rebasing: frame[headerCount...])
+                body.copyMemory(from: payload)
+                if let key { WebSocketFrameEncoder.mask(body, key: key) }
+            }
         }
-        if opcode == CodecOpcode.close { closeSent = true }
+        if opcode == .close { closeSent = true }
         return true
     }
 
-    public func sendBinary(_ bytes: [UInt8]) { bytes.withUnsafeBytes { _ = send(opcode: CodecOpcode.binary, payload: $0) } }
+    public func sendBinary(_ bytes: [UInt8]) { bytes.withUnsafeBytes { _ = send(opcode: .binary, payload: $0) } }
     public func sendText(_ text: String) {
         var t = text
-        t.withUTF8 { _ = send(opcode: CodecOpcode.text, payload: UnsafeRawBufferPointer($0)) }
+        t.withUTF8 { _ = send(opcode: .text, payload: UnsafeRawBufferPointer($0)) }
     }
     /// An empty text message: LXD's end-of-stream barrier.
-    public func sendBarrier() { _ = send(opcode: CodecOpcode.text, payload: UnsafeRawBufferPointer(start: nil, count: 0)) }
+    public func sendBarrier() { _ = send(opcode: .text, payload: UnsafeRawBufferPointer(start: nil, count: 0)) }
     /// Starts the close handshake (RFC 6455 §5.5.1).
     public func sendClose(code: UInt16, reason: String = "") {
         var payload: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
         payload.append(contentsOf: reason.utf8.prefix(123))
-        payload.withUnsafeBytes { _ = send(opcode: CodecOpcode.close, payload: $0) }
+        payload.withUnsafeBytes { _ = send(opcode: .close, payload: $0) }
     }
-    public func sendPing(_ payload: [UInt8] = []) { payload.withUnsafeBytes { _ = send(opcode: CodecOpcode.ping, payload: $0) } }
+    public func sendPing(_ payload: [UInt8] = []) { payload.withUnsafeBytes { _ = send(opcode: .ping, payload: $0) } }
 
     /// Writes as much queued output as the socket takes now. Returns true when all was
     /// written. A failed write (peer gone) drops the queue and sets `writeFailed`.
@@ -173,39 +174,44 @@ public final class WebSocketChannel {
 
     /// Decodes bytes already in the buffer (e.g. the leftover after the 101).
     func decodeBuffered(_ handler: (Event) throws -> Void) throws {
-        while start < end, !closeReceived {
-            let (consumed, event): (Int, CodecEvent?)
-            do {
-                (consumed, event) = try decoder.next(UnsafeMutableRawBufferPointer(rebasing: inbuf[start..<end]))
-            } catch {
-                let code = codecCloseCode(for: error)
-                sendClose(code: code)
-                flush()
-                throw ChannelError.protocolViolation(code: code, detail: "\(error)")
-            }
-            start += consumed
-            guard let event else {
-                if consumed == 0 { break }
-                continue
-            }
-            switch event {
-            case .data(let payload, let text, let messageEnd):
-                try handler(.data(UnsafeRawBufferPointer(payload), text: text, messageEnd: messageEnd))
-            case .ping(let payload):
-                payload.withUnsafeBytes { _ = send(opcode: CodecOpcode.pong, payload: $0) }
-            case .pong:
-                break
-            case .close(let code, let reason):
-                closeReceived = true
-                if !closeSent {
-                    sendClose(code: code ?? 1000)
-                }
-                try handler(.close(code: code, reason: reason))
+        guard start < end, !closeReceived else { return }
+        let window = UnsafeMutableRawBufferPointer(rebasing: inbuf[start..<end])
+        var index = 0
+        defer {
+            start += index
+            if start == end {
+                start = 0
+                end = 0
             }
         }
-        if start == end {
-            start = 0
-            end = 0
+        while !closeReceived {
+            let event: WebSocketDecoderEvent?
+            do {
+                event = try decoder.parseStep(window, index: &index)
+            } catch {
+                // The RFC's close code for this violation (1002 / 1007 / 1009), then fail.
+                let code = error.closeCode.code
+                sendClose(code: code)
+                flush()
+                throw ChannelError.protocolViolation(code: code, detail: error.description)
+            }
+            guard let event else { break }
+            switch event {
+            case .data(let chunk):
+                try handler(.data(chunk.bytes, text: chunk.kind == .text, messageEnd: chunk.isMessageEnd))
+            case .ping(let payload):
+                payload.withUnsafeBytes { _ = send(opcode: .pong, payload: $0) }
+            case .pong:
+                break
+            case .close(let frame):
+                closeReceived = true
+                let code = frame.code?.code
+                if !closeSent {
+                    // Echo the peer's code (RFC 6455 §5.5.1); 1000 when it sent none.
+                    sendClose(code: code ?? 1000)
+                }
+                try handler(.close(code: code, reason: frame.reason))
+            }
         }
     }
 }

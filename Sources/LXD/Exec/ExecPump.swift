@@ -228,7 +228,7 @@ private struct Pump {
         let n = read(fd, stdinBuffer.baseAddress, stdinChunk)
         if n > 0 {
             lastStdinByte = stdinBuffer[n - 1]
-            ch.send(opcode: CodecOpcode.binary, payload: UnsafeRawBufferPointer(rebasing: stdinBuffer[0..<n]))
+            ch.send(opcode: .binary, payload: UnsafeRawBufferPointer(rebasing: stdinBuffer[0..<n]))
             ch.flush()
         } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
             stdinOpen = false
