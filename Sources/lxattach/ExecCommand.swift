@@ -49,7 +49,9 @@ struct ExecCommand: ParsableCommand {
     @Argument(help: "[remote:]instance")
     var instance: String
 
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    /// Options may come before or after the instance (`exec c1 --env A=b -- cmd`), as
+    /// with lxc; everything after `--` is the command, verbatim.
+    @Argument(help: "The command and its arguments (after --).")
     var command: [String] = []
 
     func validate() throws {
