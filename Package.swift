@@ -80,6 +80,9 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LXDTests", dependencies: ["LXD", "LXDConfigYAML", "JSON"]),
         // Drives the built lxattach binary against a real LXD daemon.
-        .testTarget(name: "IntegrationTests", dependencies: ["lxattach", "lxattach-config"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["lxattach", "lxattach-config", .product(name: "Yams", package: "Yams")]
+        ),
     ]
 )

@@ -26,7 +26,7 @@ struct LXAttach: ParsableCommand {
         // A closed pipe must be an error return from write(2), never a silent death
         // halfway through cleanup; `exec` re-raises SIGPIPE itself when appropriate.
         signal(SIGPIPE, SIG_IGN)
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -48,5 +48,37 @@ struct LXAttach: ParsableCommand {
             Output.error(message + " (see 'lxattach --help')")
             Glibc.exit(255)
         }
+    }
+
+    /// lxc also takes its global flags before the verb (`lxc --debug exec c1 -- true`), but
+    /// GlobalOptions lives on each subcommand: move leading global options after the
+    /// command path (`exec`, `operation list`, …). Anything else is left to the parser.
+    static func hoistGlobalOptions(_ args: [String]) -> [String] {
+        var leading: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--debug" || a == "--incus" || a.hasPrefix("--project=") {
+                leading.append(a)
+                i += 1
+            } else if a == "--project", i + 1 < args.count {
+                leading += [a, args[i + 1]]
+                i += 2
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, i < args.count else { return args }
+        let leaves: [String: Set<String>] = [
+            "exec": [], "shell": [], "info": [],
+            "operation": ["list", "ls", "show", "delete", "rm", "wait"], "remote": ["list", "ls"],
+        ]
+        guard let children = leaves[args[i]] else { return args }
+        var end = i + 1
+        if !children.isEmpty {
+            guard end < args.count, children.contains(args[end]) else { return args }
+            end += 1
+        }
+        return Array(args[i..<end]) + leading + Array(args[end...])
     }
 }

@@ -144,11 +144,21 @@ func lxcDate(_ s: String) -> String {
     return String(c[0..<4]) + "/" + String(c[5..<7]) + "/" + String(c[8..<10]) + " " + String(c[11..<16]) + " UTC"
 }
 
+/// lxc's `--format compact`: tablewriter without borders or separators, so every
+/// cell is padded with one space each side, the line starts and ends with one more
+/// space, and the headers are centred (floor(gap/2) on the left).
 func compact(headers: [String], rows: [[String]]) -> String {
     var widths = headers.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ") + "\n"
+    func line(_ cells: [String], centred: Bool) -> String {
+        var s = " "
+        for (i, w) in widths.enumerated() {
+            let cell = i < cells.count ? cells[i] : ""
+            let pad = w - cell.count
+            let left = centred ? pad / 2 : 0
+            s += " " + String(repeating: " ", count: left) + cell + String(repeating: " ", count: pad - left) + " "
+        }
+        return s + " \n"
     }
-    return ([line(headers)] + rows.map(line)).joined()
+    return line(headers, centred: true) + rows.map { line($0, centred: false) }.joined()
 }

@@ -21,9 +21,9 @@ enum Table {
             }
             return s + "\n"
         }
+        // lxc sets tablewriter's RowLine: a separator under every row.
         var out = separator + line(headers, centred: true) + separator
-        for row in rows { out += line(row, centred: false) }
-        if !rows.isEmpty { out += separator }
+        for row in rows { out += line(row, centred: false) + separator }
         return out
     }
 
