@@ -37,6 +37,8 @@ public final class WebSocketChannel {
     var readWantsWrite = false
 
     public static let receiveBufferSize = 256 * 1024
+    /// Outbound frame buffer for zero-copy stdin (allocated on first use).
+    private var frameBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
     public init(stream: any ByteStream, leftover: [UInt8] = []) {
         self.stream = stream
@@ -49,6 +51,7 @@ public final class WebSocketChannel {
     }
 
     deinit {
+        frameBuffer.deallocate()
         inbuf.deallocate()
         stream.close()
     }
@@ -80,6 +83,56 @@ public final class WebSocketChannel {
         }
         if opcode == .close { closeSent = true }
         return true
+    }
+
+    /// Reads up to `maxCount` bytes from `fd` straight into a frame buffer and sends them
+    /// as one binary message: header written in the headroom, payload masked in place,
+    /// written without another copy. Only when nothing else is queued (else it returns
+    /// `.blocked`). Returns the read's outcome.
+    public func sendBinary(readingFrom fd: Int32, maxCount: Int) -> StdinRead {
+        guard !writeFailed, !closeSent else { return .blocked }
+        guard outStart == out.count else { return .blocked }
+        let headroom = 14
+        if frameBuffer.count < headroom + maxCount {
+            frameBuffer.deallocate()
+            frameBuffer = .allocate(byteCount: headroom + maxCount, alignment: 16)
+        }
+        let n = read(fd, frameBuffer.baseAddress! + headroom, maxCount)
+        if n == 0 { return .eof }
+        if n < 0 { return errno == EINTR || errno == EAGAIN ? .again : .eof }
+        let key = encoder.nextMaskKey()
+        let headerCount = WebSocketFrameEncoder.headerLength(payloadCount: n, masked: key != nil)
+        let frameStart = headroom - headerCount
+        let frame = UnsafeMutableRawBufferPointer(rebasing: frameBuffer[frameStart..<(headroom + n)])
+        WebSocketFrameEncoder.writeHeader(into: frame, opcode: .binary, fin: true, payloadCount: n, maskKey: key)
+        let payload = UnsafeMutableRawBufferPointer(rebasing: frameBuffer[headroom..<(headroom + n)])
+        let last = payload[n - 1]
+        if let key { WebSocketFrameEncoder.mask(payload, key: key) }
+        // Write what the socket takes now; queue the rest (rare: a full socket buffer).
+        var written = 0
+        while written < frame.count {
+            let r: IOResult
+            do {
+                r = try stream.write(UnsafeRawBufferPointer(rebasing: frame[written...]))
+            } catch {
+                writeFailed = true
+                return .sent(lastByte: last)
+            }
+            guard case .bytes(let k) = r else { break }
+            written += k
+        }
+        if written < frame.count {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[written...]))
+        }
+        return .sent(lastByte: last)
+    }
+
+    /// Outcome of `sendBinary(readingFrom:maxCount:)`.
+    public enum StdinRead: Equatable {
+        case sent(lastByte: UInt8)
+        case eof
+        case again
+        case blocked
     }
 
     public func sendBinary(_ bytes: [UInt8]) { bytes.withUnsafeBytes { _ = send(opcode: .binary, payload: $0) } }

@@ -97,7 +97,6 @@ private struct Pump {
     var killed = false
     var killedAt: UInt64 = 0
     var lastTick: UInt64 = monotonicNanoseconds()
-    let stdinBuffer: UnsafeMutableRawBufferPointer
 
     init(session: ExecSession, io: ExecIO, hooks: ExecHooks?, configuration: ExecPumpConfiguration) {
         self.session = session
@@ -106,7 +105,6 @@ private struct Pump {
         self.configuration = configuration
         stdinOpen = io.stdin != nil
         waitOpen = session.waitStream != nil
-        stdinBuffer = .allocate(byteCount: stdinChunk, alignment: 16)
         if session.interactive {
             outputDone[.stdin] = false
         } else {
@@ -118,7 +116,6 @@ private struct Pump {
     var outputFinished: Bool { !outputDone.values.contains(false) }
 
     mutating func run() throws(LXDError) -> ExecResult {
-        defer { stdinBuffer.deallocate() }
         if !stdinOpen { sendStdinEOF() }
         // Bytes that arrived with the 101 answers.
         for (fd, ch) in session.channels {
@@ -225,14 +222,10 @@ private struct Pump {
 
     mutating func readStdin() {
         guard let fd = io.stdin, let ch = session.channels[.stdin] else { return }
-        let n = read(fd, stdinBuffer.baseAddress, stdinChunk)
-        if n > 0 {
-            lastStdinByte = stdinBuffer[n - 1]
-            ch.send(opcode: .binary, payload: UnsafeRawBufferPointer(rebasing: stdinBuffer[0..<n]))
-            ch.flush()
-        } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
-            stdinOpen = false
-            sendStdinEOF()
+        switch ch.sendBinary(readingFrom: fd, maxCount: stdinChunk) {
+        case .sent(let last): lastStdinByte = last
+        case .eof: sendStdinEOF()
+        case .again, .blocked: break
         }
     }
 
