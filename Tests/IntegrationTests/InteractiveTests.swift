@@ -33,11 +33,14 @@ private struct WrappedRun {
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw HarnessError.notFound("lxattach's pid")
         }
-        let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map {
-            String(decoding: $0, as: UTF8.self)
-        } ?? ""
-        guard cmdline.contains("lxattach") else {
-            XCTFail("pid \(pid) is not lxattach: \(cmdline.debugDescription)", file: file, line: line)
+        // The subshell writes its pid just before it execs lxattach.
+        func cmdline() -> String {
+            FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while !cmdline().contains("lxattach"), Date() < deadline { usleep(10_000) }
+        guard cmdline().contains("lxattach") else {
+            XCTFail("pid \(pid) is not lxattach: \(cmdline().debugDescription)", file: file, line: line)
             throw HarnessError.notFound("lxattach's pid")
         }
         return pid
@@ -215,6 +218,25 @@ final class InteractiveTests: XCTestCase {
         XCTAssertEqual(status, 137, tmux.capture())
         XCTAssertEqual(run.errorLines.count, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("SIGTERM"), run.stderr)
+        run.assertTerminalRestored()
+    }
+
+    func testSecondSIGTERMEndsTheSessionAtOnce() throws {
+        let tmux = try TmuxSession()
+        defer { tmux.close() }
+        let run = try WrappedRun(tmux, ["exec", Testbed.c1, "--", "sh"])
+        tmux.waitForPrefix(prompt)
+        let pid = try run.pid()
+        let start = monotonic()
+        XCTAssertEqual(kill(pid, SIGTERM), 0)
+        usleep(100_000)
+        XCTAssertFalse(run.finished, "one SIGTERM ended lxattach before its grace: \(tmux.capture())")
+        XCTAssertEqual(kill(pid, SIGTERM), 0)
+        let status = run.waitForExit(timeout: 10)
+        let elapsed = monotonic() - start
+        XCTAssertLessThan(elapsed, 2, "a second SIGTERM took \(elapsed) s to end lxattach")
+        XCTAssertEqual(status, 137, tmux.capture())
+        XCTAssertEqual(run.errorLines, ["Error: ended the command: received SIGTERM twice"], run.stderr)
         run.assertTerminalRestored()
     }
 
