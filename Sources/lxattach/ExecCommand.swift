@@ -146,6 +146,8 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
         result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal)
     } catch {
         terminal.restore()
+        // A session's screen ends wherever the remote program left the cursor.
+        if request.interactive && isatty(2) == 1 { Output.err("\r\n") }
         throw Failure(error)
     }
     terminal.restore()
@@ -159,6 +161,7 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
         throw Failure("the exit status was lost")
     }
     if let reason = result.killedReason {
+        if request.interactive && isatty(2) == 1 { Output.err("\r\n") }
         Output.error("ended the command: \(reason)")
     } else if let op = result.operation, !op.err.isEmpty, status == 126 || status == 127 {
         // lxc's messages for a command that could not be run.
