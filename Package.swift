@@ -67,12 +67,6 @@ let package = Package(
             dependencies: [
                 "LXD", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // Release: no PIE, so no 1.3 MiB of relative relocations to apply at every start
-            // (with `--static-swift-stdlib`, see Scripts/build-release: peak RSS of
-            // `exec -- true` goes from ~19 to ~10 MiB).
-            linkerSettings: [
-                .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release)),
             ]
         ),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
