@@ -143,7 +143,8 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
     let terminal = ExecTerminal(interactive: request.interactive, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
     let result: ExecResult
     do {
-        result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal)
+        result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal,
+                                 configuration: GlobalOptions.pumpConfiguration)
     } catch {
         terminal.restore()
         // A session's screen ends wherever the remote program left the cursor.

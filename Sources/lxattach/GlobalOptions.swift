@@ -28,11 +28,40 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// `LXATTACH_TIMEOUT=S`: connecting and each REST request give up after S seconds
+    /// (default: 10 s to connect, 30 s per request).
+    static var timeouts: LXDTimeouts {
+        var t = LXDTimeouts()
+        if let s = seconds(fromEnvironment: "LXATTACH_TIMEOUT") {
+            t.connect = s
+            t.request = s
+        }
+        return t
+    }
+
+    /// `LXATTACH_KEEPALIVE=S`: when every socket of a session has been silent for S
+    /// seconds, ping the daemon and give up if nothing arrives within S/2 more (default
+    /// 30 s; LXD 5.0 itself pings every 10 s, so a live daemon is never probed).
+    static var pumpConfiguration: ExecPumpConfiguration {
+        var c = ExecPumpConfiguration()
+        if let s = seconds(fromEnvironment: "LXATTACH_KEEPALIVE") {
+            c.probeAfter = s
+            c.probeTimeout = max(1, s / 2)
+        }
+        return c
+    }
+
+    static func seconds(fromEnvironment name: String) -> Double? {
+        guard let raw = getenv(name), let value = Double(String(cString: raw)), value > 0, value.isFinite else { return nil }
+        return value
+    }
+
     /// A client for `remote`.
     func client(remote: String, config: LXCConfig, environment: ClientEnvironment) throws -> LXDClient {
         do {
             let resolved = try config.resolve(remote: remote, in: environment)
             let client = LXDClient(remote: resolved, project: project)
+            client.timeouts = Self.timeouts
             if debug {
                 client.trace = { line in Output.err(redactSecrets(line).hasSuffix("\n") ? redactSecrets(line) : redactSecrets(line) + "\n") }
             }

@@ -17,6 +17,9 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
     case config(ConfigError)
     /// A deadline passed.
     case timedOut(String)
+    /// Every socket of an exec closed before the daemon reported the exit status
+    /// (daemon killed or restarted, connection cut).
+    case sessionLost(String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
         case .protocolViolation(let m): return "protocol error: \(redactSecrets(m))"
         case .config(let e): return e.description
         case .timedOut(let what): return "timed out \(what)"
+        case .sessionLost(let why): return "lost the connection to LXD before the command finished (\(redactSecrets(why)))"
         }
     }
 

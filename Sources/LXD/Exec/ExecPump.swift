@@ -92,6 +92,8 @@ private struct Pump {
     var finalAt: UInt64 = 0
     var waitParser = HTTPResponseParser(requestMethod: "GET")
     var waitOpen: Bool
+    /// Why the wait request failed, if it did.
+    var waitError: String?
     var result = ExecResult()
     var probeSentAt: UInt64?
     var killed = false
@@ -126,12 +128,29 @@ private struct Pump {
         while true {
             let now = monotonicNanoseconds()
             if outputFinished, final != nil { break }
+            if outputFinished, final == nil, !waitOpen {
+                // The wait request failed or was cut: ask for the operation directly.
+                do {
+                    final = try lookUpResult()
+                } catch {
+                    throw .sessionLost("no exit status: \(waitError ?? error.description)")
+                }
+                if final == nil { throw .sessionLost("no exit status: the operation is still running") }
+                break
+            }
             if let final, now - finalAt > UInt64(configuration.drainAfterFinal * 1e9) {
                 _ = final
                 break
             }
             if allSocketsGone {
-                if final == nil { final = try lookUpResult() }
+                if final == nil {
+                    do {
+                        final = try lookUpResult()
+                    } catch {
+                        throw .sessionLost(waitError ?? error.description)
+                    }
+                    if final == nil { throw .sessionLost("the operation is still running") }
+                }
                 break
             }
             if killed, now - killedAt > UInt64(configuration.resultLookup * 1e9) {
@@ -409,7 +428,8 @@ private struct Pump {
                 }
             } catch {
                 // LXD ≥ 5.20 reports a failed operation as an error envelope: read it now.
-                if let op = try? lookUpResult() { setFinal(op) } else { throw error }
+                // If that fails too, the streams go on; the end of the session decides.
+                if let op = try? lookUpResult() { setFinal(op) } else { waitError = error.description }
             }
         } else if eof {
             waitOpen = false

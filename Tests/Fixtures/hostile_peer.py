@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""A deliberately broken LXD for fault-injection tests (HostilePeerTests).
+
+It is not a stand-in for LXD: every feature test runs against the real daemon. This
+peer only plays the faults a real daemon cannot be made to produce on demand, to prove
+that lxattach ends in bounded time with one clear line.
+
+Usage: hostile_peer.py SOCKET_PATH MODE
+Modes:
+  garbage      websockets attach, then fd 1 gets a masked frame (illegal from a server)
+  huge         fd 1 gets a frame header announcing 1 TiB
+  badutf8      fd 1 gets a text message that is not UTF-8
+  silent       websockets attach, then nothing ever arrives (no pings, no close)
+  silentpost   the POST is read and never answered
+  badaccept    the 101 answer carries a wrong Sec-WebSocket-Accept
+  vanish       websockets attach, then every socket closes without a result
+Prints "ready" on stdout once listening.
+"""
+import base64
+import hashlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+
+OP = "0badc0de-0000-4000-8000-000000000000"
+SECRET = "ab" * 32
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+conns = []
+
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None, None, None
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return method, target, headers
+
+
+def respond(conn, status, body):
+    payload = json.dumps(body).encode()
+    conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
+
+
+def handle(conn, mode):
+    conns.append(conn)
+    while True:
+        method, target, headers = read_request(conn)
+        if method is None:
+            return
+        if method == "POST" and target.startswith("/1.0/instances/"):
+            if mode == "silentpost":
+                time.sleep(3600)
+            fds = {"0": SECRET, "1": SECRET, "2": SECRET, "control": SECRET}
+            respond(conn, "202 Accepted", {
+                "type": "async", "status": "Operation created", "status_code": 100,
+                "operation": f"/1.0/operations/{OP}", "error_code": 0, "error": "",
+                "metadata": {"id": OP, "class": "websocket", "status": "Running", "status_code": 103,
+                             "metadata": {"fds": fds, "interactive": False}}})
+        elif "/websocket" in target:
+            key = headers.get("sec-websocket-key", "")
+            accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+            if mode == "badaccept":
+                accept = base64.b64encode(b"x" * 20).decode()
+            conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+            websocket(conn, mode, target)
+            return
+        elif target.startswith(f"/1.0/operations/{OP}"):
+            if mode in ("silent", "garbage", "huge", "badutf8"):
+                time.sleep(3600)  # the wait never answers
+            respond(conn, "404 Not Found", {"type": "error", "error_code": 404, "error": "Operation not found"})
+        else:
+            respond(conn, "404 Not Found", {"type": "error", "error_code": 404, "error": "not found"})
+
+
+def websocket(conn, mode, target):
+    # Every fd connection gets the same treatment; one broken fd is enough.
+    time.sleep(0.2)
+    if mode == "garbage":
+        conn.sendall(bytes([0x82, 0x85, 1, 2, 3, 4]) + b"hello")
+    elif mode == "huge":
+        conn.sendall(bytes([0x82, 127, 0, 0, 1, 0, 0, 0, 0, 0]))
+    elif mode == "badutf8":
+        conn.sendall(bytes([0x81, 0x02, 0xC3, 0x28]))
+    elif mode == "vanish":
+        for c in list(conns):
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
+        return
+    time.sleep(3600)
+
+
+def main():
+    path, mode = sys.argv[1], sys.argv[2]
+    if os.path.exists(path):
+        os.unlink(path)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(64)
+    print("ready", flush=True)
+    while True:
+        conn, _ = server.accept()
+        threading.Thread(target=handle, args=(conn, mode), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
