@@ -49,7 +49,7 @@ struct ExecCommand: ParsableCommand {
     @Argument(help: "[remote:]instance")
     var instance: String
 
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    @Argument(parsing: .remaining, help: "The command and its arguments (after --).")
     var command: [String] = []
 
     func validate() throws {
