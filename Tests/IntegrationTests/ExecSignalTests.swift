@@ -215,9 +215,11 @@ final class ExecSignalTests: XCTestCase {
     /// `lxattach exec c1 -- yes | head -c 10`: once the reader is gone lxattach
     /// ends the command and dies of SIGPIPE (141 in a shell), silently and promptly.
     func testBrokenLocalStdoutEndsWithSIGPIPE() throws {
-        let child = try LiveChild(["exec", Testbed.c1, "--", "sh", "-c", "yes lxa-epipe"])
-        let first = child.readStdout(count: 10)
-        XCTAssertEqual(first, Array("lxa-epipe\n".utf8), "\(child)")
+        // A marker of our own, so that another test run's `yes` is not counted.
+        let marker = "lxa-epipe-\(getpid())"
+        let child = try LiveChild(["exec", Testbed.c1, "--", "sh", "-c", "yes \(marker)"])
+        let first = child.readStdout(count: marker.utf8.count + 1)
+        XCTAssertEqual(first, Array("\(marker)\n".utf8), "\(child)")
         let closed = Date()
         child.closeStdout()
         guard child.wait(timeout: 10) else { return }
@@ -225,8 +227,9 @@ final class ExecSignalTests: XCTestCase {
         XCTAssertEqual(child.terminatingSignal, SIGPIPE, "\(child)")
         XCTAssertEqual(child.stderrText, "", "\(child)")
         // The remote `yes` is gone too (LXD killed it or its pipe broke).
-        try waitUntil("the remote `yes lxa-epipe` to end", timeout: 5, interval: 0.2) {
-            let ps = try lxattach(["exec", Testbed.c1, "--", "sh", "-c", "ps -o args | grep -c '[y]es lxa-epipe' || true"])
+        let pattern = "[y]es \(marker)"
+        try waitUntil("the remote `yes \(marker)` to end", timeout: 5, interval: 0.2) {
+            let ps = try lxattach(["exec", Testbed.c1, "--", "sh", "-c", "ps -o args | grep -c '\(pattern)' || true"])
             return ps.stdoutText == "0\n"
         }
     }
