@@ -26,6 +26,12 @@ struct LXAttach: ParsableCommand {
         // A closed pipe must be an error return from write(2), never a silent death
         // halfway through cleanup; `exec` re-raises SIGPIPE itself when appropriate.
         signal(SIGPIPE, SIG_IGN)
+        // Started with fd 0, 1 or 2 closed (`exec 0<&-`), the first socket we open would
+        // take that number and be read as stdin / written as stdout: give them /dev/null.
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if null >= 0, null != fd { dup2(null, fd); close(null) }
+        }
         let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

@@ -1,0 +1,66 @@
+// A representative subset of ExecTests over https (`tls:lxa-c1`: client
+// certificate, pinned server certificate, LXD_CONF = the test bed's conf/).
+// The signal case is in ExecSignalTests.testSIGUSR1IsForwardedOverTLS.
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class ExecTLSTests: XCTestCase {
+    private let target = "\(Testbed.remote):\(Testbed.c1)"
+
+    func testExitStatusesOverTLS() throws {
+        try ExecChecks.exitStatuses(target)
+    }
+
+    func testStdoutAndStderrStaySeparateOverTLS() throws {
+        try ExecChecks.outputSeparation(target)
+    }
+
+    func testSerialRoundTripsOverTLS() throws {
+        try ExecChecks.serialRoundTrips(target, count: 10)
+    }
+
+    func testConcurrentRoundTripsOverTLS() throws {
+        try ExecChecks.concurrentRoundTrips(target, count: 10)
+    }
+
+    func testEnvironmentCwdUserAndGroupOverTLS() throws {
+        try ExecChecks.environmentAndIdentity(target)
+    }
+
+    func testStdinEOFReachesTheCommandOverTLS() throws {
+        try ExecChecks.stdinEOFEndsCat(target)
+    }
+
+    func testDisableStdinOverTLS() throws {
+        let child = try LiveChild(["exec", target, "-n", "--", "sh", "-c", "cat; echo eof"])
+        guard child.wait(timeout: 10) else { return }
+        XCTAssertEqual(child.status, 0, "\(child)")
+        XCTAssertEqual(child.stdoutText, "eof\n", "\(child)")
+        child.closeStdin()
+    }
+
+    func testBinaryRoundTripsOverTLS() throws {
+        try ExecChecks.binaryRoundTrips(target, count: 3 << 20)
+    }
+
+    func testUnknownAndStoppedInstanceOverTLS() throws {
+        let unknown = try lxattach(["exec", "\(Testbed.remote):lxa-no-such-instance", "--", "true"])
+        ExecChecks.assertOwnError(unknown, contains: "Instance not found")
+        let stopped = try lxattach(["exec", "\(Testbed.remote):\(Testbed.stopped)", "--", "true"])
+        ExecChecks.assertOwnError(stopped, contains: "Instance is not running")
+    }
+
+    func testBrokenPipeOverTLSIs141() throws {
+        let l = try Built.lxattach()
+        let r = try runCommand(
+            "bash", ["-c", "'\(l)' exec \(target) -- sh -c yes | head -c 10 >/dev/null; echo \"${PIPESTATUS[0]}\""],
+            environment: ["LXD_CONF": Testbed.conf], timeout: 20)
+        XCTAssertEqual(r.stdoutText, "141\n", "\(r)")
+        XCTAssertEqual(r.stderrText, "", "\(r)")
+        XCTAssertLessThan(r.seconds, 5, "\(r)")
+    }
+}
