@@ -102,6 +102,8 @@ private func resolve(_ executable: String, path: String?) throws -> String {
 ///   at most a second, and the test fails unless `failOnTimeout` is false.
 /// - directory: the child's working directory (default: this process's).
 ///
+private let spawnLock = NSLock()
+
 /// Throws only when the child cannot be started at all.
 @discardableResult
 func runCommand(
@@ -121,7 +123,12 @@ func runCommand(
     let path = try resolve(executable, path: env["PATH"])
     let command = [executable] + arguments
 
-    // Pipes: close-on-exec everywhere, the child's ends are dup2'ed to 0/1/2.
+    // Pipes: close-on-exec everywhere, the child's ends are dup2'ed to 0/1/2. pipe() and
+    // the FD_CLOEXEC that follows are not atomic, so pipe creation and the spawn hold one
+    // lock: a sibling test's spawn can't inherit our pipe ends in between.
+    spawnLock.lock()
+    var spawnLocked = true
+    defer { if spawnLocked { spawnLock.unlock() } }
     func makePipe() throws -> (r: Int32, w: Int32) {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw HarnessError.io("pipe", errno) }
@@ -177,6 +184,8 @@ func runCommand(
     let start = monotonic()
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
+    spawnLock.unlock()
+    spawnLocked = false
     // The parent's copies of the child's ends.
     close(out.w)
     close(err.w)
