@@ -63,7 +63,11 @@ struct GlobalOptions: ParsableArguments {
             let client = LXDClient(remote: resolved, project: project)
             client.timeouts = Self.timeouts
             if debug {
-                client.trace = { line in Output.err(redactSecrets(line).hasSuffix("\n") ? redactSecrets(line) : redactSecrets(line) + "\n") }
+                // Each entry is stamped with the milliseconds since lxattach started.
+                client.trace = { line in
+                    let text = redactSecrets(line)
+                    Output.err("[+\(Output.elapsedMilliseconds())ms] " + (text.hasSuffix("\n") ? text : text + "\n"))
+                }
             }
             return client
         } catch {

@@ -250,6 +250,7 @@ private struct Pump {
 
     mutating func sendStdinEOF() {
         stdinOpen = false
+        session.client.trace?("> fd 0: end of input")
         guard let ch = session.channels[.stdin] else { return }
         if session.interactive {
             // Ctrl-D ends a line-discipline read; a second one is needed when the last
@@ -319,6 +320,7 @@ private struct Pump {
     mutating func barrier(_ fd: ExecStream, _ ch: WebSocketChannel) {
         guard outputDone[fd] == false else { return }
         outputDone[fd] = true
+        session.client.trace?("< fd \(fd.rawValue): end of stream")
         if session.interactive, fd == .stdin {
             // The command is gone; LXD waits for us to end fd 0 before it sets `return`.
             stdinOpen = false
@@ -438,6 +440,7 @@ private struct Pump {
 
     mutating func setFinal(_ op: Operation?) {
         guard let op, final == nil else { return }
+        session.client.trace?("< operation \(op.status), exit status \(op.exitStatus.map(String.init) ?? "none")")
         final = op
         finalAt = monotonicNanoseconds()
     }

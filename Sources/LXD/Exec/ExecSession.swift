@@ -132,6 +132,7 @@ extension LXDClient {
                 }
             }
         }
+        trace?("websockets attached: \(wanted.filter { channels[$0] != nil }.map(\.rawValue).joined(separator: ", "))")
         if let failure {
             for (_, c) in channels { c.stream.close() }
             waitStream?.close()
