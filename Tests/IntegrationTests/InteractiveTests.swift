@@ -291,6 +291,35 @@ final class InteractiveTests: XCTestCase {
         run.assertTerminalRestored()
     }
 
+    /// The daemon itself dies mid-session (kill -9): both an interactive session (in
+    /// tmux) and a non-interactive one end at once with one `Error:` line and status
+    /// 255, and the terminal is restored. The test bed then restarts the daemon.
+    func testDaemonKilledMidSession() throws {
+        let testbed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts/testbed").path
+        defer {
+            let restart = try? runCommand(testbed, [], timeout: 120)
+            XCTAssertEqual(restart?.status, 0, "the test bed did not come back: \(String(describing: restart))")
+        }
+        let tmux = try TmuxSession()
+        defer { tmux.close() }
+        let run = try WrappedRun(tmux, ["exec", Testbed.c1, "--", "sh"])
+        tmux.waitForPrefix(prompt)
+        let plain = try LiveDaemonVictim.start()
+        let kill = try runCommand("pkill", ["-9", "-x", "-f", "lxd --group root"], timeout: 10)
+        XCTAssertEqual(kill.status, 0, "\(kill)")
+        let start = monotonic()
+        let status = run.waitForExit(timeout: 15)
+        XCTAssertLessThan(monotonic() - start, 5, "lxattach took too long to notice the daemon's death")
+        XCTAssertEqual(status, 255, tmux.capture())
+        XCTAssertEqual(run.errorLines.count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("lost the connection to LXD"), run.stderr)
+        run.assertTerminalRestored()
+        let other = plain.finish()
+        XCTAssertEqual(other.status, 255, "\(other)")
+        XCTAssertEqual(other.stderr.split(separator: "\n").count, 1, other.stderr)
+    }
+
     // MARK: shell and modes
 
     func testShellIsARootLoginShell() throws {
@@ -381,5 +410,42 @@ final class InteractiveTests: XCTestCase {
         // flushes the partial line), so cat sees EOF and exits 0: no hang, no 129.
         // The output is the PTY's echo "abc" followed by cat's own "abc".
         try forcedPTY(["cat"], input: "abc", status: 0, expected: "abcabc")
+    }
+}
+
+/// A non-interactive `lxattach exec … sleep 60` running in the background while the
+/// daemon is killed.
+private struct LiveDaemonVictim {
+    let process: Process
+    let errors: Pipe
+
+    static func start() throws -> LiveDaemonVictim {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Built.lxattach())
+        process.arguments = ["exec", Testbed.c1, "--", "sleep", "60"]
+        var env = ProcessInfo.processInfo.environment
+        env["LXD_CONF"] = Testbed.conf
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        // Wait until its operation is running.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let ops = (try? lxc("operation", "list", "--format", "csv"))?.stdoutText ?? ""
+            if ops.contains("Running") { break }
+            usleep(50_000)
+        }
+        return LiveDaemonVictim(process: process, errors: errors)
+    }
+
+    func finish() -> (status: Int32, stderr: String) {
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate(); process.waitUntilExit(); return (-1, "still running") }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, text)
     }
 }
