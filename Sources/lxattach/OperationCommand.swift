@@ -38,11 +38,7 @@ struct OperationCommand: ParsableCommand {
                     [op.id, op.operationClass.uppercased(), op.description, op.status.uppercased(),
                      op.mayCancel ? "YES" : "NO", lxcDate(op.createdAt)]
                 }
-                switch format {
-                case .csv: Output.out(Table.csv(rows: rows))
-                case .compact: Output.out(compact(headers: headers, rows: rows))
-                default: Output.out(Table.render(headers: headers, rows: rows))
-                }
+                Output.out(Table.text(format, headers: headers, rows: rows))
             }
         }
     }

@@ -25,11 +25,7 @@ struct RemoteCommand: ParsableCommand {
                         statics.contains(r.name) ? "YES" : "NO", "NO"]
             }
             let headers = ["NAME", "URL", "PROTOCOL", "AUTH TYPE", "PUBLIC", "STATIC", "GLOBAL"]
-            switch format {
-            case .csv: Output.out(Table.csv(rows: rows))
-            case .compact: Output.out(compact(headers: headers, rows: rows))
-            default: Output.out(Table.render(headers: headers, rows: rows))
-            }
+            Output.out(Table.text(format, headers: headers, rows: rows))
         }
     }
 }

@@ -27,6 +27,15 @@ enum Table {
         return out
     }
 
+    /// Rows in a tabular `format` (csv, compact, else the bordered table).
+    static func text(_ format: OutputFormat, headers: [String], rows: [[String]]) -> String {
+        switch format {
+        case .csv: return csv(rows: rows)
+        case .compact: return compact(headers: headers, rows: rows)
+        default: return render(headers: headers, rows: rows)
+        }
+    }
+
     static func csv(rows: [[String]]) -> String {
         var out = ""
         for row in rows {
