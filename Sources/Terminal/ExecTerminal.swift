@@ -30,15 +30,22 @@ public final class ExecTerminal: ExecHooks {
     public init(interactive: Bool, stdin: Int32 = 0, sizeSource: Int32 = 1) {
         self.interactive = interactive
         self.sizeSource = sizeSource
-        var signals = SignalRelay.forwardedSignals
+        var signals = SignalRelay.forwardedSignals + [SIGALRM]
         if interactive { signals.append(SIGWINCH) }
         relay = SignalRelay(signals: signals)
         if interactive { rawMode = RawMode(fileDescriptor: stdin) }
         lastSize = WindowSize.of(fileDescriptor: sizeSource)
+        // A heartbeat: SIGALRM every second interrupts a write(2) blocked on a stalled
+        // local reader (handlers have no SA_RESTART), so deadlines such as the SIGTERM
+        // grace still run. Without it `lxattach exec c -- yes | sleep 100` could not end.
+        var beat = itimerval(it_interval: timeval(tv_sec: 1, tv_usec: 0), it_value: timeval(tv_sec: 1, tv_usec: 0))
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &beat, nil)
     }
 
     /// Restores the terminal and the signal dispositions; idempotent.
     public func restore() {
+        var off = itimerval()
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &off, nil)
         rawMode?.restore()
         rawMode = nil
         relay.uninstall()
@@ -52,6 +59,8 @@ public final class ExecTerminal: ExecHooks {
         var actions: [ExecControlAction] = []
         for sig in relay.drain() {
             switch sig {
+            case SIGALRM:
+                continue  // the heartbeat; `tick()` does the work
             case SIGWINCH:
                 if let size = WindowSize.of(fileDescriptor: sizeSource), size != lastSize {
                     lastSize = size
@@ -77,7 +86,7 @@ public final class ExecTerminal: ExecHooks {
         if let at = terminationRequestedAt, terminatedBy == nil,
            Double(monotonicNow() - at) / 1e9 >= terminationGrace {
             terminatedBy = terminationSignal
-            return [.kill(reason: "the command did not exit within \(Int(terminationGrace)) s of \(signalName(terminationSignal))")]
+            return [.kill(reason: "the session did not end within \(Int(terminationGrace)) s of \(signalName(terminationSignal))")]
         }
         return []
     }

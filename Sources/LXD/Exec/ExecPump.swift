@@ -306,6 +306,9 @@ private struct Pump {
                 if messageEnd { barrier(fd, ch) }
                 return
             }
+            // Once we ended the command, output is dropped: a stalled local reader must
+            // not hold us in write(2).
+            if killed { return }
             switch fd {
             case .stdout: try writeLocal(io.stdout, bytes)
             case .stderr: try writeLocal(io.stderr, bytes)
@@ -339,7 +342,10 @@ private struct Pump {
             if n > 0 { offset += n; continue }
             let e = errno
             if e == EINTR {
-                if let hooks { perform(hooks.readable()) }
+                if let hooks {
+                    perform(hooks.readable())
+                    perform(hooks.tick())
+                }
                 if killed { return }
                 continue
             }
@@ -347,6 +353,7 @@ private struct Pump {
                 var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&p, 1, 1000)
                 if let hooks { perform(hooks.tick()) }
+                if killed { return }
                 continue
             }
             // EPIPE and friends: nobody reads our output any more.
