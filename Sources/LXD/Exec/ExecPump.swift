@@ -138,8 +138,9 @@ private struct Pump {
                 if final == nil { throw .sessionLost("no exit status: the operation is still running") }
                 break
             }
-            if let final, now - finalAt > UInt64(configuration.drainAfterFinal * 1e9) {
-                _ = final
+            if final != nil, now - finalAt > UInt64(configuration.drainAfterFinal * 1e9) {
+                // Output still open after the operation ended (newer LXD drops what
+                // background children write later anyway).
                 break
             }
             if allSocketsGone {
@@ -181,6 +182,7 @@ private struct Pump {
             }
             // TLS may hold decrypted bytes poll cannot see.
             let buffered = session.channels.values.contains { !$0.readEOF && $0.hasBufferedInput }
+                || (waitOpen && session.waitStream?.hasBufferedInput == true)
             let timeout: Int32 = buffered ? 0 : 1000
             let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if n < 0, errno != EINTR { throw .protocolViolation("poll failed: \(errnoString(errno))") }
@@ -210,6 +212,7 @@ private struct Pump {
                 for fd in ExecStream.allCases {
                     if let ch = session.channels[fd], !ch.readEOF, ch.hasBufferedInput { try readChannel(fd, ch) }
                 }
+                if waitOpen, session.waitStream?.hasBufferedInput == true { try readWait() }
             }
             if result.localOutputClosed { return finishBrokenPipe() }
             flushAll()
