@@ -230,6 +230,20 @@ final class IncusTests: XCTestCase {
         XCTAssertLessThan(real.seconds, 2.5, "\(real)")
     }
 
+    /// Incus sends a keepalive ping on every exec socket 10 s after the upgrade, on the
+    /// unix socket too: a session idle past it still carries stdin and output both ways.
+    func testSessionOutlivesTheFirstKeepalivePings() throws {
+        let child = try liveIncattach(["exec", c1, "--", "sh", "-c", "echo ready; read x; echo got $x; echo err >&2; exit 4"])
+        guard child.readStdout(until: "ready\n") else { return }
+        usleep(11_000_000)
+        try child.write("late\n")
+        child.closeStdin()
+        guard child.wait(timeout: 10) else { return }
+        XCTAssertEqual(child.status, 4, "\(child)")
+        XCTAssertEqual(child.stdoutText, "ready\ngot late\n", "\(child)")
+        XCTAssertEqual(child.stderrText, "err\n", "\(child)")
+    }
+
     // MARK: signals and operations
 
     /// SIGTERM to lxattach reaches `sleep`, which dies of it: 143, nothing on stderr.
