@@ -43,6 +43,14 @@ enum Testbed {
     static let home = "/home/user"
     static let extraGroup = "users2"
     static let extraGID = 2000
+
+    // Incus (Scripts/testbed-incus), beside LXD: same busybox image, its own daemon.
+    /// Incus's unix socket (what an Incus `local` remote reaches with no $INCUS_* set).
+    static let incusSocket = "/var/lib/incus/unix.socket"
+    /// The Incus test bed's log (what to read when it is not ready).
+    static let incusLog = directory + "/testbed-incus.log"
+    /// The running Incus instance (not known to LXD; LXD's instances are not known to Incus).
+    static let incusC1 = "ia-c1"
 }
 
 /// Runs the real `lxc` with `LXD_CONF=conf` (default: the test bed's conf/, whose
