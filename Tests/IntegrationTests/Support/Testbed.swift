@@ -35,6 +35,9 @@ enum Testbed {
     static let c2 = "lxa-c2"
     /// Created, never started.
     static let stopped = "lxa-stopped"
+    /// A second project, and its running instance.
+    static let project = "lxa-proj"
+    static let projectInstance = "lxa-p1"
 
     /// The image's unprivileged user and extra group (for --user / --group).
     static let user = "user"
