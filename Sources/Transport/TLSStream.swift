@@ -34,6 +34,39 @@ public final class TLSStream: ByteStream {
         return stream
     }
 
+    /// Opens `count` TLS connections to `host:port` with their handshakes run side by
+    /// side (one poll loop), so they overlap and all offer the cached session: a TLS 1.3
+    /// ticket is only offered by handshakes that start before one of them completes,
+    /// which made sequential connections after the first resumption fall back to full
+    /// handshakes (measured: ~2.5 ms each instead of ~0.6 ms).
+    public static func connectMany(host: String, port: UInt16, context: TLSContext, count: Int,
+                                   deadline: Deadline) throws(TransportError) -> [TLSStream] {
+        let name = context.configuration.serverName ?? stripBrackets(host)
+        let key = "\(name)@\(TCPStream.describe(stripBrackets(host), port))"
+        var streams: [TLSStream] = []
+        for _ in 0..<count {
+            let tcp = try TCPStream.connect(host: host, port: port, deadline: deadline)
+            streams.append(try TLSStream(socket: tcp, serverName: name, context: context, sessionKey: key))
+        }
+        var pending = Array(streams.indices)
+        while !pending.isEmpty {
+            var fds: [pollfd] = []
+            var still: [Int] = []
+            for i in pending {
+                if let wanted = try streams[i].continueHandshake() {
+                    fds.append(pollfd(fd: streams[i].fileDescriptor, events: wanted.pollEvents, revents: 0))
+                    still.append(i)
+                }
+            }
+            pending = still
+            guard !pending.isEmpty else { break }
+            if deadline.hasExpired { throw .timedOut("TLS handshake with \(name)") }
+            let r = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), deadline.remainingMilliseconds) }
+            if r < 0, Glibc.errno != EINTR { throw .system(operation: "poll", errno: Glibc.errno) }
+        }
+        return streams
+    }
+
     /// Wraps a connected socket; call `handshake(deadline:)` next.
     public init(socket: SocketStream, serverName: String, context: TLSContext, sessionKey: String? = nil) throws(TransportError) {
         self.context = context

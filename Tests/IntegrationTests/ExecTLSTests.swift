@@ -11,6 +11,14 @@ import Glibc
 final class ExecTLSTests: XCTestCase {
     private let target = "\(Testbed.remote):\(Testbed.c1)"
 
+    /// The four websocket connections resume the REST connection's TLS session: their
+    /// handshakes run side by side, so all of them offer the ticket.
+    func testWebsocketConnectionsResumeTheTLSSession() throws {
+        let r = try lxattach(["--debug", "exec", "\(Testbed.remote):\(Testbed.c1)", "--", "true"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stderrText.contains("×4, 4 resumed"), r.stderrText)
+    }
+
     func testExitStatusesOverTLS() throws {
         try ExecChecks.exitStatuses(target)
     }

@@ -66,8 +66,31 @@ public final class LXDClient {
                 return try UnixStream.connect(path: path, deadline: deadline)
             case .https(let host, let port, _):
                 let context = try tls()
-                return try TLSStream.connect(host: host, port: UInt16(clamping: port), context: context, deadline: deadline)
+                let stream = try TLSStream.connect(host: host, port: UInt16(clamping: port), context: context, deadline: deadline)
+                trace?("TLS \(stream.protocolVersion ?? "?") with \(host):\(port)\(stream.sessionWasReused ? ", session resumed" : "")")
+                return stream
             }
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    /// `count` new connections at once (the websockets of one exec); over TLS their
+    /// handshakes run side by side and resume the REST connection's session.
+    public func connectMany(_ count: Int, deadline: Deadline) throws(LXDError) -> [any ByteStream] {
+        guard case .https(let host, let port, _) = remote.endpoint else {
+            var streams: [any ByteStream] = []
+            for _ in 0..<count { streams.append(try connect(deadline: deadline)) }
+            return streams
+        }
+        do {
+            let streams = try TLSStream.connectMany(host: host, port: UInt16(clamping: port), context: try tls(),
+                                                    count: count, deadline: deadline)
+            if let trace {
+                let resumed = streams.filter(\.sessionWasReused).count
+                trace("TLS \(streams.first?.protocolVersion ?? "?") with \(host):\(port) ×\(count), \(resumed) resumed")
+            }
+            return streams
         } catch {
             throw .transport(error)
         }
@@ -102,13 +125,6 @@ public final class LXDClient {
         let c = HTTPConnection(stream: try connect(deadline: deadline), host: hostHeader)
         c.trace = trace
         idle = c
-        return c
-    }
-
-    /// A new HTTP connection that is not shared (for long waits and websockets).
-    func dedicatedConnection(deadline: Deadline) throws(LXDError) -> HTTPConnection {
-        let c = HTTPConnection(stream: try connect(deadline: deadline), host: hostHeader)
-        c.trace = trace
         return c
     }
 

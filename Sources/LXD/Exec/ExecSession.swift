@@ -68,14 +68,17 @@ extension LXDClient {
         wanted = wanted.filter { fds[$0.rawValue]?.stringValue != nil }
         guard wanted.contains(.stdin) else { throw .protocolViolation("exec operation without fd 0") }
 
-        // Phase 1: connect and send every upgrade request.
+        // Phase 1: connect (TLS handshakes side by side) and send every upgrade request.
         var pending: [(ExecStream, HTTPConnection, PendingWebSocketUpgrade)] = []
         var failure: LXDError?
-        for fd in wanted {
+        var streams: [any ByteStream] = []
+        do { streams = try connectMany(wanted.count, deadline: deadline) } catch { failure = error }
+        for (fd, stream) in zip(wanted, streams) where failure == nil {
             let secret = fds[fd.rawValue]!.stringValue!
             let path = "/1.0/operations/\(percentEncode(id))/websocket"
             do throws(LXDError) {
-                let conn = try dedicatedConnection(deadline: deadline)
+                let conn = HTTPConnection(stream: stream, host: hostHeader)
+                conn.trace = trace
                 do throws(HTTPError) {
                     let key = try conn.startWebSocketUpgrade(target: path + "?secret=" + percentEncode(secret), deadline: deadline)
                     pending.append((fd, conn, key))
