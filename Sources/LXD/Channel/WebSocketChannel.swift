@@ -37,8 +37,10 @@ public final class WebSocketChannel {
     var readWantsWrite = false
 
     public static let receiveBufferSize = 256 * 1024
-    /// Outbound frame buffer for zero-copy stdin (allocated on first use).
+    /// Outbound frame buffer for zero-copy stdin (allocated on first use), and the part
+    /// of its frame the socket has not taken yet (written before `out`).
     private var frameBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    private var framePending: Range<Int>?
 
     public init(stream: any ByteStream, leftover: [UInt8] = []) {
         self.stream = stream
@@ -57,7 +59,7 @@ public final class WebSocketChannel {
     }
 
     public var fileDescriptor: Int32 { stream.fileDescriptor }
-    public var hasPendingOutput: Bool { outStart < out.count }
+    public var hasPendingOutput: Bool { framePending != nil || outStart < out.count }
     /// True when undecoded bytes or TLS-buffered bytes wait (poll would not report them).
     public var hasBufferedInput: Bool { stream.hasBufferedInput }
 
@@ -91,7 +93,7 @@ public final class WebSocketChannel {
     /// `.blocked`). Returns the read's outcome.
     public func sendBinary(readingFrom fd: Int32, maxCount: Int) -> StdinRead {
         guard !writeFailed, !closeSent else { return .blocked }
-        guard outStart == out.count else { return .blocked }
+        guard framePending == nil, outStart == out.count else { return .blocked }
         let headroom = 14
         if frameBuffer.count < headroom + maxCount {
             frameBuffer.deallocate()
@@ -108,7 +110,8 @@ public final class WebSocketChannel {
         let payload = UnsafeMutableRawBufferPointer(rebasing: frameBuffer[headroom..<(headroom + n)])
         let last = payload[n - 1]
         if let key { WebSocketFrameEncoder.mask(payload, key: key) }
-        // Write what the socket takes now; queue the rest (rare: a full socket buffer).
+        // Write what the socket takes now; the rest stays in the frame buffer until the
+        // socket is writable again (no copy).
         var written = 0
         while written < frame.count {
             let r: IOResult
@@ -122,7 +125,7 @@ public final class WebSocketChannel {
             written += k
         }
         if written < frame.count {
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[written...]))
+            framePending = (frameStart + written)..<(headroom + n)
         }
         return .sent(lastByte: last)
     }
@@ -154,6 +157,16 @@ public final class WebSocketChannel {
     /// written. A failed write (peer gone) drops the queue and sets `writeFailed`.
     @discardableResult
     public func flush() -> Bool {
+        while let pending = framePending, !writeFailed {
+            do {
+                let r = try stream.write(UnsafeRawBufferPointer(rebasing: frameBuffer[pending]))
+                guard case .bytes(let k) = r else { return false }
+                framePending = pending.lowerBound + k < pending.upperBound ? (pending.lowerBound + k)..<pending.upperBound : nil
+            } catch {
+                writeFailed = true
+                framePending = nil
+            }
+        }
         while outStart < out.count {
             let result: IOResult
             do {
