@@ -76,7 +76,7 @@ let package = Package(
         // Drives the built lxattach binary against a real LXD daemon.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["lxattach", "lxattach-config", .product(name: "Yams", package: "Yams")]
+            dependencies: ["lxattach", "lxattach-config", "LXD", .product(name: "Yams", package: "Yams")]
         ),
     ]
 )

@@ -3,16 +3,48 @@ import HTTP
 import JSON
 import Transport
 
-/// Where the exec's streams go locally.
-public struct ExecIO: Sendable {
-    /// Local input, or nil for none (`-n`): EOF is sent at once.
-    public var stdin: Int32?
-    public var stdout: Int32
-    public var stderr: Int32
-    public init(stdin: Int32? = 0, stdout: Int32 = 1, stderr: Int32 = 2) {
-        self.stdin = stdin
+/// Where the exec's streams come from and go to locally.
+public struct ExecIO {
+    /// The command's input.
+    public enum Input {
+        /// None: the end of input is sent at once (`-n`).
+        case none
+        /// Read from a file descriptor until EOF (the CLI's stdin).
+        case fd(Int32)
+        /// These bytes, then the end of input.
+        case bytes([UInt8])
+    }
+
+    /// Where output goes.
+    public enum Output {
+        /// Written to a file descriptor (blocking writes: backpressure reaches the daemon).
+        case fd(Int32)
+        /// Handed to a closure, chunk by chunk, as it arrives (valid during the call).
+        case handler((UnsafeRawBufferPointer) -> Void)
+        /// Dropped.
+        case discard
+    }
+
+    public var input: Input
+    public var stdout: Output
+    /// Unused in interactive sessions (the PTY merges stderr into stdout).
+    public var stderr: Output
+
+    public init(input: Input, stdout: Output, stderr: Output) {
+        self.input = input
         self.stdout = stdout
         self.stderr = stderr
+    }
+
+    /// File descriptors, as the CLI uses them; `stdin: nil` means no input.
+    public init(stdin: Int32? = 0, stdout: Int32 = 1, stderr: Int32 = 2) {
+        self.init(input: stdin.map { .fd($0) } ?? .none, stdout: .fd(stdout), stderr: .fd(stderr))
+    }
+
+    /// The input descriptor to poll, if any.
+    var inputFD: Int32? {
+        if case .fd(let fd) = input { return fd }
+        return nil
     }
 }
 
@@ -87,6 +119,8 @@ private struct Pump {
 
     var stdinOpen: Bool
     var lastStdinByte: UInt8 = 10
+    /// How much of in-memory input was sent.
+    var inputOffset = 0
     var outputDone: [ExecStream: Bool] = [:]
     var final: Operation?
     var finalAt: UInt64 = 0
@@ -105,7 +139,7 @@ private struct Pump {
         self.io = io
         self.hooks = hooks
         self.configuration = configuration
-        stdinOpen = io.stdin != nil
+        if case .none = io.input { stdinOpen = false } else { stdinOpen = true }
         waitOpen = session.waitStream != nil
         if session.interactive {
             outputDone[.stdin] = false
@@ -161,14 +195,19 @@ private struct Pump {
 
             var fds: [pollfd] = []
             var kinds: [Source] = []
-            if stdinOpen, let fd = io.stdin, let ch0 = session.channels[.stdin], !ch0.hasPendingOutput, !ch0.closeSent, !ch0.writeFailed {
-                fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
-                kinds.append(.stdin)
+            if stdinOpen, let ch0 = session.channels[.stdin], !ch0.hasPendingOutput, !ch0.closeSent, !ch0.writeFailed {
+                if let fd = io.inputFD {
+                    fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+                    kinds.append(.stdin)
+                } else {
+                    sendInputBytes(ch0)  // in-memory input: as fast as the socket takes it
+                }
             }
             for fd in ExecStream.allCases {
                 guard let ch = session.channels[fd], !ch.readEOF else { continue }
                 var events = Int16(POLLIN)
-                if ch.hasPendingOutput || ch.readWantsWrite { events |= Int16(POLLOUT) }
+                let moreInput = fd == .stdin && stdinOpen && io.inputFD == nil  // in-memory input left
+                if ch.hasPendingOutput || ch.readWantsWrite || moreInput { events |= Int16(POLLOUT) }
                 fds.append(pollfd(fd: ch.fileDescriptor, events: events, revents: 0))
                 kinds.append(.channel(fd))
             }
@@ -243,7 +282,7 @@ private struct Pump {
     // MARK: stdin
 
     mutating func readStdin() {
-        guard let fd = io.stdin, let ch = session.channels[.stdin] else { return }
+        guard let fd = io.inputFD, let ch = session.channels[.stdin] else { return }
         switch ch.sendBinary(readingFrom: fd, maxCount: stdinChunk) {
         case .sent(let last): lastStdinByte = last
         case .eof: sendStdinEOF()
@@ -313,9 +352,9 @@ private struct Pump {
             // not hold us in write(2).
             if killed { return }
             switch fd {
-            case .stdout: try writeLocal(io.stdout, bytes)
-            case .stderr: try writeLocal(io.stderr, bytes)
-            case .stdin where session.interactive: try writeLocal(io.stdout, bytes)
+            case .stdout: try deliver(io.stdout, bytes)
+            case .stderr: try deliver(io.stderr, bytes)
+            case .stdin where session.interactive: try deliver(io.stdout, bytes)
             default: break  // the daemon never sends data on control / non-interactive fd 0
             }
         case .close:
@@ -332,6 +371,28 @@ private struct Pump {
             stdinOpen = false
             ch.sendClose(code: 1000)
             ch.flush()
+        }
+    }
+
+    mutating func deliver(_ output: ExecIO.Output, _ bytes: UnsafeRawBufferPointer) throws {
+        switch output {
+        case .fd(let fd): try writeLocal(fd, bytes)
+        case .handler(let handle): handle(bytes)
+        case .discard: break
+        }
+    }
+
+    /// Sends the next chunk of in-memory input, or the end of input after the last.
+    mutating func sendInputBytes(_ ch: WebSocketChannel) {
+        guard case .bytes(let data) = io.input else { return }
+        if inputOffset < data.count {
+            let end = min(data.count, inputOffset + stdinChunk)
+            data.withUnsafeBytes { _ = ch.send(opcode: .binary, payload: UnsafeRawBufferPointer(rebasing: $0[inputOffset..<end])) }
+            lastStdinByte = data[end - 1]
+            inputOffset = end
+            ch.flush()
+        } else {
+            sendStdinEOF()
         }
     }
 
