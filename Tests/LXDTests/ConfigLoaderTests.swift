@@ -98,6 +98,25 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(cacheFiles().count, 2)
     }
 
+    func testOldCacheEntriesArePruned() throws {
+        try FileManager.default.createDirectory(atPath: cacheDir, withIntermediateDirectories: true)
+        let old = Date(timeIntervalSinceNow: -3600)
+        for i in 0..<(ConfigLoader.cacheEntriesKept + 8) {
+            let path = cacheDir + "/config-\(String(format: "%016x", i)).json"
+            try "{}".write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.modificationDate: old.addingTimeInterval(Double(i))], ofItemAtPath: path)
+        }
+        try "unrelated".write(toFile: cacheDir + "/notes.txt", atomically: true, encoding: .utf8)
+        try write(sampleYAML)
+        XCTAssertEqual(try loader().load().source, .reader)
+        let files = cacheFiles()
+        XCTAssertEqual(files.filter { $0.hasPrefix("config-") }.count, ConfigLoader.cacheEntriesKept)
+        XCTAssertTrue(files.contains("notes.txt"), "only cache entries are pruned")
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: configPath)))
+        XCTAssertTrue(files.contains("config-\(ConfigLoader.contentHash(bytes)).json"), "the new entry stays")
+        XCTAssertFalse(files.contains("config-0000000000000000.json"), "the oldest goes")
+    }
+
     func testMalformedFileIsATypedError() throws {
         try write("remotes:\n  a: {addr: x\n  b: 1\n")
         XCTAssertThrowsError(try loader().load()) {

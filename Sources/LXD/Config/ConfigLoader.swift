@@ -86,7 +86,9 @@ public struct ConfigLoader: Sendable {
         if let cacheDir, let cacheFile,
             let again = try? ConfigLoader.readFile(path), ConfigLoader.contentHash(again) == hash
         {
-            ConfigLoader.writeAtomically(config.json.serializedBytes(), to: cacheFile, directory: cacheDir)
+            if ConfigLoader.writeAtomically(config.json.serializedBytes(), to: cacheFile, directory: cacheDir) {
+                ConfigLoader.pruneCache(cacheDir, keep: ConfigLoader.cacheEntriesKept)
+            }
         }
         return (config, .reader)
     }
@@ -303,6 +305,30 @@ public struct ConfigLoader: Sendable {
             return false
         }
         return true
+    }
+
+    /// How many cached configs to keep: several config folders (LXD_CONF) may be in use
+    /// at once, each with its own entry; older ones are removed when a new one is written.
+    public static let cacheEntriesKept = 32
+
+    /// Removes all but the `keep` most recently modified `config-*.json` in `directory`.
+    static func pruneCache(_ directory: String, keep: Int) {
+        guard let dir = opendir(directory) else { return }
+        var entries: [(name: String, mtime: Int)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix("config-"), name.hasSuffix(".json") else { continue }
+            var st = stat()
+            guard stat(ConfigPath.join(directory, name), &st) == 0 else { continue }
+            entries.append((name, st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec))
+        }
+        closedir(dir)
+        guard entries.count > keep else { return }
+        for old in entries.sorted(by: { $0.mtime > $1.mtime }).dropFirst(keep) {
+            unlink(ConfigPath.join(directory, old.name))
+        }
     }
 
     static func makeDirectories(_ path: String) {
