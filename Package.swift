@@ -9,7 +9,7 @@
 //        ↓
 //   LXD (config, REST, operations, exec)
 //        ↓
-//   Terminal (raw mode, window size, signals, the bridge loop)
+//   Terminal (raw mode, window size, signals: hooks for the exec pump in LXD)
 //        ↓
 //   lxattach (CLI)
 import PackageDescription
@@ -60,7 +60,7 @@ let package = Package(
         // runs only when config.yml changed (see LXD/Config/ConfigLoader.swift).
         .target(name: "LXDConfigYAML", dependencies: ["LXD", "JSON", "Yams"]),
         .executableTarget(name: "lxattach-config", dependencies: ["LXDConfigYAML"]),
-        // Raw mode, window size, signal relay and the poll(2) bridge.
+        // Raw mode, window size, signal relay: the local side of an exec session.
         .target(name: "Terminal", dependencies: ["LXD", "WebSocket", "Transport"]),
         .executableTarget(
             name: "lxattach",
