@@ -61,11 +61,11 @@ let package = Package(
         .target(name: "LXDConfigYAML", dependencies: ["LXD", "JSON", "Yams"]),
         .executableTarget(name: "lxattach-config", dependencies: ["LXDConfigYAML"]),
         // Raw mode, window size, signal relay: the local side of an exec session.
-        .target(name: "Terminal", dependencies: ["LXD", "WebSocket", "Transport"]),
+        .target(name: "Terminal", dependencies: ["LXD"]),
         .executableTarget(
             name: "lxattach",
             dependencies: [
-                "LXD", "Terminal",
+                "LXD", "Terminal", "HTTP", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
