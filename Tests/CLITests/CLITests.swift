@@ -1,0 +1,61 @@
+import ArgumentParser
+import XCTest
+
+@testable import lxattach
+
+/// The CLI's pure parts: argument handling like lxc's, and lxc's table layouts.
+final class CLITests: XCTestCase {
+    func testGlobalOptionsBeforeTheVerbMoveAfterTheCommandPath() {
+        XCTAssertEqual(LXAttach.hoistGlobalOptions(["--debug", "exec", "c1", "--", "true"]),
+                       ["exec", "--debug", "c1", "--", "true"])
+        XCTAssertEqual(LXAttach.hoistGlobalOptions(["--project", "p", "operation", "list", "tls:"]),
+                       ["operation", "list", "--project", "p", "tls:"])
+        XCTAssertEqual(LXAttach.hoistGlobalOptions(["--project=p", "--incus", "shell", "c1"]),
+                       ["shell", "--project=p", "--incus", "c1"])
+        // Nothing to move, or an unknown verb: untouched (the parser reports it).
+        XCTAssertEqual(LXAttach.hoistGlobalOptions(["exec", "c1", "--", "true"]), ["exec", "c1", "--", "true"])
+        XCTAssertEqual(LXAttach.hoistGlobalOptions(["--debug", "bogus"]), ["--debug", "bogus"])
+    }
+
+    func testExecTakesOptionsAfterTheInstanceAndTheCommandVerbatim() throws {
+        let cmd = try ExecCommand.parse(["c1", "--env", "A=b", "-T", "--user", "1000", "--", "sh", "-c", "echo --env", "-t"])
+        XCTAssertEqual(cmd.instance, "c1")
+        XCTAssertEqual(cmd.env, ["A=b"])
+        XCTAssertEqual(cmd.user, 1000)
+        XCTAssertTrue(cmd.forceNoninteractive)
+        XCTAssertFalse(cmd.forceInteractive, "-t after -- belongs to the command")
+        XCTAssertEqual(cmd.argv, ["sh", "-c", "echo --env", "-t"])
+    }
+
+    func testExecRejectsContradictoryOrMissingInput() {
+        XCTAssertThrowsError(try ExecCommand.parse(["c1", "-t", "-T", "--", "sh"]))
+        XCTAssertThrowsError(try ExecCommand.parse(["c1", "-t", "--mode", "interactive", "--", "sh"]))
+        XCTAssertThrowsError(try ExecCommand.parse(["c1"]), "a command is required")
+        XCTAssertThrowsError(try ExecCommand.parse(["c1", "--env", "=x", "--", "true"]))
+        XCTAssertThrowsError(try ExecCommand.parse(["c1", "--user", "root", "--", "true"]), "uids are numeric")
+        XCTAssertThrowsError(try ExecCommand.parse(["c1", "--mode", "sometimes", "--", "true"]))
+    }
+
+    func testLxcDateColumn() {
+        XCTAssertEqual(lxcDate("2026-11-29T12:06:21.489916915Z"), "2026/11/29 12:06 UTC")
+        XCTAssertEqual(lxcDate("garbage"), "garbage")
+    }
+
+    func testTableLayoutIsTablewriters() {
+        let text = Table.render(headers: ["ID", "TYPE"], rows: [["a", "WEBSOCKET"], ["bb", "TASK"]])
+        XCTAssertEqual(text, """
+            +----+-----------+
+            | ID |   TYPE    |
+            +----+-----------+
+            | a  | WEBSOCKET |
+            +----+-----------+
+            | bb | TASK      |
+            +----+-----------+
+
+            """)
+    }
+
+    func testCSVQuotesWhatNeedsIt() {
+        XCTAssertEqual(Table.csv(rows: [["a", "b,c", "say \"hi\""]]), "a,\"b,c\",\"say \"\"hi\"\"\"\n")
+    }
+}
