@@ -345,4 +345,225 @@ final class IncusTests: XCTestCase {
         try ExecChecks.stdinEOFEndsCat(c1)
         try ExecChecks.binaryRoundTrips(c1, count: 256 << 10)
     }
+
+    // MARK: HTTPS (remote tls: of Testbed.incusConf)
+
+    /// `tls:ia-c1`: the Incus instance over https (Testbed.incusHTTPSAddress).
+    private let tlsC1 = "\(Testbed.remote):\(Testbed.incusC1)"
+
+    /// Runs lxattach as the Incus client with INCUS_CONF=conf-incus (remote `tls`).
+    @discardableResult
+    private func incattachTLS(
+        _ arguments: [String], stdin: CommandInput = .null, timeout: Double = 30,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CommandResult {
+        var env = Self.incusDefaults
+        env["INCUS_CONF"] = Testbed.incusConf
+        return try lxattach(["--incus"] + arguments, environment: env, stdin: stdin, timeout: timeout,
+                            file: file, line: line)
+    }
+
+    /// The real `incus` with the same folder: the test bed's https remote works for it
+    /// (a failing lxattach test below is then lxattach's fault).
+    func testTLSRemoteWorksForTheRealIncus() throws {
+        var env = Self.incusDefaults
+        env["INCUS_CONF"] = Testbed.incusConf
+        let r = try runCommand("incus", ["exec", tlsC1, "--", "sh", "-c", "echo hi; exit 7"], environment: env)
+        XCTAssertEqual(r.status, 7, "\(r) (run Scripts/testbed; see \(Testbed.incusLog))")
+        XCTAssertEqual(r.stdoutText, "hi\n", "\(r)")
+        let remotes = try incattachTLS(["remote", "list"])
+        XCTAssertEqual(remotes.status, 0, "\(remotes)")
+        XCTAssertTrue(remotes.stdoutText.contains("https://\(Testbed.incusHTTPSAddress)"), "\(remotes)")
+    }
+
+    /// Exit status 7, stdout and stderr apart (bytes included), over https.
+    func testTLSExitStatusAndStdoutStderrSeparation() throws {
+        let script = """
+            i=0; while [ $i -lt 200 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
+            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2; exit 7
+            """
+        let r = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", script])
+        XCTAssertEqual(r.status, 7, "\(r)")
+        let out = Array((0..<200).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
+        let err = Array((0..<200).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
+        XCTAssertEqual(r.stdout, out, "stdout differs: \(r)")
+        XCTAssertEqual(r.stderr, err, "stderr differs: \(r)")
+        let plain = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", "exit 7"])
+        XCTAssertEqual(plain.status, 7, "\(plain)")
+        XCTAssertEqual(plain.stdout + plain.stderr, [], "\(plain)")
+    }
+
+    /// stdin through `cat` over https (and its end reaches the command).
+    func testTLSStdinThroughCat() throws {
+        let data = try ExecChecks.randomBytes(256 << 10)
+        let r = try incattachTLS(["exec", tlsC1, "--", "cat"], stdin: .bytes(data), timeout: 60)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.stdout.count, data.count)
+        XCTAssertTrue(r.stdout == data, "bytes through cat differ")
+        let text = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", "cat; echo end"], stdin: .text("no newline"))
+        XCTAssertEqual(text.stdoutText, "no newlineend\n", "\(text)")
+    }
+
+    /// `--debug`: one TLS connection for the POST, then the 4 websockets' handshakes
+    /// side by side, all resuming its session; and Incus accepts those websockets
+    /// (its requestor check: same client certificate as the POST).
+    func testTLSDebugShowsTheFourWebsocketHandshakesResumed() throws {
+        for _ in 0..<3 {
+            let r = try incattachTLS(["--debug", "exec", tlsC1, "--", "sh", "-c", "echo ok"])
+            XCTAssertEqual(r.status, 0, "\(r)")
+            XCTAssertEqual(r.stdoutText, "ok\n", "\(r)")
+            XCTAssertTrue(r.stderrText.contains("with \(Testbed.incusHTTPSAddress) ×4, 4 resumed"), r.stderrText)
+            XCTAssertTrue(r.stderrText.contains("websockets attached: control, 0, 1, 2"), r.stderrText)
+        }
+    }
+
+    /// SIGTERM to lxattach reaches `sleep` over https: 143, nothing on stderr.
+    func testTLSSIGTERMIsForwarded() throws {
+        let child = try LiveChild(["--incus", "exec", tlsC1, "--", "sh", "-c", "echo ready; exec sleep 30"],
+                                  environment: ["INCUS_CONF": Testbed.incusConf])
+        defer { child.signal(SIGKILL) }
+        guard child.readStdout(until: "ready\n") else { return }
+        child.signal(SIGTERM)
+        guard child.wait(timeout: 10) else { return }
+        XCTAssertEqual(child.status, 143, "\(child)")
+        XCTAssertEqual(child.stderrText, "", "\(child)")
+        XCTAssertLessThan(child.seconds, 5, "\(child)")
+    }
+
+    /// `lxattach --incus operation list tls:` shows the exec running over https, with
+    /// the id the real `incus operation list tls:` shows.
+    func testTLSOperationListShowsTheRunningExec() throws {
+        let marker = "lxa-incus-tls-ops-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        let child = try LiveChild(["--incus", "exec", tlsC1, "--", "sh", "-c", "echo ready; sleep 30; : \(marker)"],
+                                  environment: ["INCUS_CONF": Testbed.incusConf])
+        defer { child.signal(SIGKILL) }
+        guard child.readStdout(until: "ready\n") else { return }
+        func ids(_ r: CommandResult) -> [String] {
+            XCTAssertEqual(r.status, 0, "\(r)")
+            return OpsParse.objects(OpsParse.json(r.stdoutText))
+                .filter { OpsParse.command($0).contains(marker) && ($0["status"] as? String) == "Running" }
+                .compactMap { $0["id"] as? String }
+        }
+        let ours = ids(try incattachTLS(["operation", "list", "--format", "json", "\(Testbed.remote):"]))
+        var env = Self.incusDefaults
+        env["INCUS_CONF"] = Testbed.incusConf
+        let theirs = ids(try runCommand("incus", ["operation", "list", "--format", "json", "\(Testbed.remote):"],
+                                        environment: env))
+        XCTAssertEqual(ours.count, 1, "ours: \(ours)")
+        XCTAssertEqual(ours, theirs)
+        if let id = ours.first {
+            let table = try incattachTLS(["operation", "list", "\(Testbed.remote):"])
+            XCTAssertEqual(table.status, 0, "\(table)")
+            XCTAssertTrue(table.stdoutText.contains(id), "\(table)")
+        }
+        child.signal(SIGTERM)
+        guard child.wait(timeout: 10) else { return }
+        XCTAssertEqual(child.status, 143, "\(child)")
+    }
+
+    // MARK: interactive sessions in a real terminal (tmux)
+
+    private let prompt = "~ #"
+
+    /// `lxattach --incus exec ia-c1 -- sh` typed into a tmux pane over the unix socket,
+    /// wrapped to save `stty -g` before and after, lxattach's stderr and exit status.
+    private struct IncusRun {
+        let tmux: TmuxSession
+
+        init(_ tmux: TmuxSession, conf: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            self.tmux = tmux
+            let exe = try Built.lxattach()
+            let d = tmux.directory
+            let command = ([exe, "--incus", "exec", Testbed.incusC1, "--", "sh"]).map(shellQuote).joined(separator: " ")
+            try tmux.type(
+                "stty -g > \(d)/before; ( unset INCUS_SOCKET INCUS_DIR INCUS_REMOTE LXATTACH_FLAVOR; "
+                    + "INCUS_CONF=\(shellQuote(conf)) exec \(command) 2> \(d)/err ); "
+                    + "s=$?; echo EXIT=$s; echo $s > \(d)/status; stty -g > \(d)/after")
+            tmux.waitForFile("before", file: file, line: line)
+        }
+
+        func waitForExit(timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
+            guard tmux.waitForFile("after", timeout: timeout, file: file, line: line) != nil,
+                  let text = tmux.read("status") else { return nil }
+            return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+
+        var finished: Bool { !(tmux.read("after") ?? "").isEmpty }
+        var stderr: String { tmux.read("err") ?? "" }
+
+        func assertTerminalRestored(file: StaticString = #filePath, line: UInt = #line) {
+            let before = tmux.read("before") ?? ""
+            XCTAssertFalse(before.isEmpty, "no stty -g before", file: file, line: line)
+            XCTAssertEqual(before, tmux.read("after") ?? "", "terminal settings changed; screen:\n\(tmux.capture())",
+                           file: file, line: line)
+        }
+    }
+
+    /// Prompt, output, the window size and its changes, `exit 3`, and the terminal
+    /// settings are what they were.
+    func testInteractiveShellPromptSizeResizeAndExitStatus() throws {
+        let tmux = try TmuxSession(width: 100, height: 30)
+        defer { tmux.close() }
+        let run = try IncusRun(tmux, conf: Self.emptyConf)
+        tmux.waitForPrefix(prompt)
+        try tmux.type("echo host-$(hostname)")
+        tmux.waitForLine("host-\(c1)")
+        try tmux.type("stty size")
+        tmux.waitForLine("30 100")
+
+        try tmux.resize(width: 120, height: 40)
+        let tty = try tmux.paneTTY()
+        waitUntil("the pane to be 40x120") {
+            (try? runCommand("stty", ["size", "-F", tty], timeout: 10).stdoutText) == "40 120\n"
+        }
+        // The resize goes over the control socket and the keys over stdin's: allow
+        // the control message a short head start (a few tries).
+        var seen: [String] = []
+        for attempt in 1...4 {
+            try tmux.type("echo S$(stty size | tr ' ' x)")
+            tmux.waitFor("size answer \(attempt)") { $0.filter { $0.hasPrefix("S") && $0.contains("x") }.count >= attempt }
+            seen = tmux.lines().filter { $0.hasPrefix("S") && $0.contains("x") }
+            if seen.last == "S40x120" { break }
+            usleep(200_000)
+        }
+        XCTAssertEqual(seen.last, "S40x120", "the remote PTY never got the new size: \(seen)")
+
+        try tmux.type("exit 3")
+        XCTAssertEqual(run.waitForExit(), 3, tmux.capture())
+        tmux.waitForLine("EXIT=3")
+        XCTAssertEqual(run.stderr, "")
+        run.assertTerminalRestored()
+    }
+
+    /// Ctrl-C interrupts `sleep 30` in the Incus shell; the shell and lxattach live on.
+    func testInteractiveCtrlCInterruptsSleepAndTheShellSurvives() throws {
+        let tmux = try TmuxSession()
+        defer { tmux.close() }
+        let run = try IncusRun(tmux, conf: Self.emptyConf)
+        tmux.waitForPrefix(prompt)
+        try tmux.type("echo PID=$$")
+        tmux.waitFor("the shell's pid") { $0.contains { $0.hasPrefix("PID=") && Int($0.dropFirst(4)) != nil } }
+        let shellPID = tmux.lines().first { $0.hasPrefix("PID=") && Int($0.dropFirst(4)) != nil }
+            .map { String($0.dropFirst(4)) } ?? "?"
+        /// Whether the remote shell has a `sleep` child (seen through the real incus).
+        func sleeping() throws -> Bool {
+            let r = try incus(["exec", c1, "--", "ps", "-o", "ppid,comm"])
+            return r.stdoutText.split(separator: "\n").contains {
+                $0.split(separator: " ", omittingEmptySubsequences: true) == [Substring(shellPID), "sleep"]
+            }
+        }
+        try tmux.type("sleep 30")
+        try waitUntil("sleep 30 running under the remote shell \(shellPID)") { try sleeping() }
+        let prompts = tmux.lines().filter { $0.hasPrefix(prompt) }.count
+        try tmux.keys("C-c")
+        tmux.waitFor("a new prompt after Ctrl-C", timeout: 5) { $0.filter { $0.hasPrefix(self.prompt) }.count > prompts }
+        XCTAssertFalse(try sleeping(), "sleep still runs after Ctrl-C")
+        XCTAssertFalse(run.finished, "Ctrl-C ended lxattach itself: \(tmux.capture())")
+        try tmux.type("echo alive")
+        tmux.waitForLine("alive")
+        try tmux.keys("C-d")
+        XCTAssertEqual(run.waitForExit(), 0, tmux.capture())
+        XCTAssertEqual(run.stderr, "")
+        run.assertTerminalRestored()
+    }
 }

@@ -54,6 +54,11 @@ enum Testbed {
     static let incusLog = directory + "/testbed-incus.log"
     /// The running Incus instance (not known to LXD; LXD's instances are not known to Incus).
     static let incusC1 = "ia-c1"
+    /// Incus client folder (INCUS_CONF): remotes `local` (unix) and `tls` (https on
+    /// `incusHTTPSAddress`, protocol incus; conf/'s client cert, trusted by Incus too;
+    /// Incus's server certificate pinned in servercerts/tls.crt).
+    static let incusConf = directory + "/conf-incus"
+    static let incusHTTPSAddress = "127.0.0.1:8444"
 }
 
 /// Runs the real `lxc` with `LXD_CONF=conf` (default: the test bed's conf/, whose
