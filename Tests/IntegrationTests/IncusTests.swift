@@ -467,36 +467,12 @@ final class IncusTests: XCTestCase {
 
     /// `lxattach --incus exec ia-c1 -- sh` typed into a tmux pane over the unix socket,
     /// wrapped to save `stty -g` before and after, lxattach's stderr and exit status.
-    private struct IncusRun {
-        let tmux: TmuxSession
-
-        init(_ tmux: TmuxSession, conf: String, file: StaticString = #filePath, line: UInt = #line) throws {
-            self.tmux = tmux
-            let exe = try Built.lxattach()
-            let d = tmux.directory
-            let command = ([exe, "--incus", "exec", Testbed.incusC1, "--", "sh"]).map(shellQuote).joined(separator: " ")
-            try tmux.type(
-                "stty -g > \(d)/before; ( unset INCUS_SOCKET INCUS_DIR INCUS_REMOTE LXATTACH_FLAVOR; "
-                    + "INCUS_CONF=\(shellQuote(conf)) exec \(command) 2> \(d)/err ); "
-                    + "s=$?; echo EXIT=$s; echo $s > \(d)/status; stty -g > \(d)/after")
-            tmux.waitForFile("before", file: file, line: line)
-        }
-
-        func waitForExit(timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
-            guard tmux.waitForFile("after", timeout: timeout, file: file, line: line) != nil,
-                  let text = tmux.read("status") else { return nil }
-            return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-
-        var finished: Bool { !(tmux.read("after") ?? "").isEmpty }
-        var stderr: String { tmux.read("err") ?? "" }
-
-        func assertTerminalRestored(file: StaticString = #filePath, line: UInt = #line) {
-            let before = tmux.read("before") ?? ""
-            XCTAssertFalse(before.isEmpty, "no stty -g before", file: file, line: line)
-            XCTAssertEqual(before, tmux.read("after") ?? "", "terminal settings changed; screen:\n\(tmux.capture())",
-                           file: file, line: line)
-        }
+    /// An interactive `lxattach --incus exec ia-c1 -- sh` in a tmux pane, on the unix
+    /// socket whatever the test process's environment says.
+    private func incusRun(_ tmux: TmuxSession, conf: String, file: StaticString = #filePath, line: UInt = #line) throws -> WrappedRun {
+        try WrappedRun(tmux, ["--incus", "exec", Testbed.incusC1, "--", "sh"],
+                       setup: "unset INCUS_SOCKET INCUS_DIR INCUS_REMOTE LXATTACH_FLAVOR; export INCUS_CONF=\(shellQuote(conf))",
+                       file: file, line: line)
     }
 
     /// Prompt, output, the window size and its changes, `exit 3`, and the terminal
@@ -504,7 +480,7 @@ final class IncusTests: XCTestCase {
     func testInteractiveShellPromptSizeResizeAndExitStatus() throws {
         let tmux = try TmuxSession(width: 100, height: 30)
         defer { tmux.close() }
-        let run = try IncusRun(tmux, conf: Self.emptyConf)
+        let run = try incusRun(tmux, conf: Self.emptyConf)
         tmux.waitForPrefix(prompt)
         try tmux.type("echo host-$(hostname)")
         tmux.waitForLine("host-\(c1)")
@@ -539,7 +515,7 @@ final class IncusTests: XCTestCase {
     func testInteractiveCtrlCInterruptsSleepAndTheShellSurvives() throws {
         let tmux = try TmuxSession()
         defer { tmux.close() }
-        let run = try IncusRun(tmux, conf: Self.emptyConf)
+        let run = try incusRun(tmux, conf: Self.emptyConf)
         tmux.waitForPrefix(prompt)
         try tmux.type("echo PID=$$")
         tmux.waitFor("the shell's pid") { $0.contains { $0.hasPrefix("PID=") && Int($0.dropFirst(4)) != nil } }

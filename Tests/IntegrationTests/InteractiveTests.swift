@@ -10,65 +10,6 @@ import XCTest
 import Glibc
 #endif
 
-/// One lxattach run in a tmux pane:
-/// `stty -g > before; ( echo $BASHPID > pid; LXD_CONF=… exec lxattach ARGS 2> err );
-///  s=$?; echo EXIT=$s; echo $s > status; stty -g > after`
-private struct WrappedRun {
-    let tmux: TmuxSession
-
-    init(_ tmux: TmuxSession, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        self.tmux = tmux
-        let exe = try Built.lxattach()
-        let d = tmux.directory
-        let command = ([exe] + arguments).map(shellQuote).joined(separator: " ")
-        try tmux.type(
-            "stty -g > \(d)/before; ( echo $BASHPID > \(d)/pid; LXD_CONF=\(shellQuote(Testbed.conf)) exec \(command) 2> \(d)/err ); "
-                + "s=$?; echo EXIT=$s; echo $s > \(d)/status; stty -g > \(d)/after")
-        tmux.waitForFile("before", file: file, line: line)
-    }
-
-    /// lxattach's pid, checked to really be lxattach (never signal a stranger).
-    func pid(file: StaticString = #filePath, line: UInt = #line) throws -> pid_t {
-        guard let text = tmux.waitForFile("pid", file: file, line: line),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw HarnessError.notFound("lxattach's pid")
-        }
-        // The subshell writes its pid just before it execs lxattach.
-        func cmdline() -> String {
-            FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? ""
-        }
-        let deadline = Date().addingTimeInterval(5)
-        while !cmdline().contains("lxattach"), Date() < deadline { usleep(10_000) }
-        guard cmdline().contains("lxattach") else {
-            XCTFail("pid \(pid) is not lxattach: \(cmdline().debugDescription)", file: file, line: line)
-            throw HarnessError.notFound("lxattach's pid")
-        }
-        return pid
-    }
-
-    /// Waits for the wrapper to finish; returns lxattach's exit status.
-    func waitForExit(timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
-        guard tmux.waitForFile("after", timeout: timeout, file: file, line: line) != nil,
-              let text = tmux.read("status") else { return nil }
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    /// True once the wrapper has finished (no waiting).
-    var finished: Bool { !(tmux.read("after") ?? "").isEmpty }
-
-    /// lxattach's stderr.
-    var stderr: String { tmux.read("err") ?? "" }
-    var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("Error:") } }
-
-    /// The terminal settings must be exactly what they were before lxattach ran.
-    func assertTerminalRestored(file: StaticString = #filePath, line: UInt = #line) {
-        let before = tmux.read("before") ?? ""
-        let after = tmux.read("after") ?? ""
-        XCTAssertFalse(before.isEmpty, "no stty -g before", file: file, line: line)
-        XCTAssertEqual(before, after, "terminal settings changed; screen:\n\(tmux.capture())", file: file, line: line)
-    }
-}
-
 private func monotonic() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
