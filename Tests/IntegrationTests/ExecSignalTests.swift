@@ -170,13 +170,7 @@ final class ExecSignalTests: XCTestCase {
 
     /// SIGTERM to lxattach reaches `sleep`, which dies of it: 128 + 15, no message.
     func testSIGTERMEndsTheCommandWith143() throws {
-        let child = try LiveChild(["exec", Testbed.c1, "--", "sh", "-c", "echo ready; exec sleep 30"])
-        guard child.readStdout(until: "ready\n") else { return }
-        child.signal(SIGTERM)
-        guard child.wait(timeout: 10) else { return }
-        XCTAssertEqual(child.status, 143, "\(child)")
-        XCTAssertEqual(child.stderrText, "", "\(child)")
-        XCTAssertLessThan(child.seconds, 5, "\(child)")
+        try assertSIGTERMForwarded(["exec", Testbed.c1])
     }
 
     /// A command that ignores SIGTERM: lxattach still goes away after its 3 s grace,
@@ -245,4 +239,18 @@ final class ExecSignalTests: XCTestCase {
         XCTAssertEqual(r.stderrText, "", "\(r)")
         XCTAssertLessThan(r.seconds, 5, "\(r)")
     }
+}
+
+/// `lxattach ARGS -- sh -c 'echo ready; exec sleep 30'`, SIGTERM once ready: the
+/// signal reaches `sleep`, which dies of it (128 + 15), quickly and without a message.
+func assertSIGTERMForwarded(_ arguments: [String], environment: [String: String] = [:],
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+    let child = try LiveChild(arguments + ["--", "sh", "-c", "echo ready; exec sleep 30"], environment: environment)
+    defer { child.signal(SIGKILL) }
+    guard child.readStdout(until: "ready\n", file: file, line: line) else { return }
+    child.signal(SIGTERM)
+    guard child.wait(timeout: 10, file: file, line: line) else { return }
+    XCTAssertEqual(child.status, 143, "\(child)", file: file, line: line)
+    XCTAssertEqual(child.stderrText, "", "\(child)", file: file, line: line)
+    XCTAssertLessThan(child.seconds, 5, "\(child)", file: file, line: line)
 }

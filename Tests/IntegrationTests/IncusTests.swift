@@ -248,13 +248,7 @@ final class IncusTests: XCTestCase {
 
     /// SIGTERM to lxattach reaches `sleep`, which dies of it: 143, nothing on stderr.
     func testSIGTERMIsForwarded() throws {
-        let child = try liveIncattach(["exec", c1, "--", "sh", "-c", "echo ready; exec sleep 30"])
-        guard child.readStdout(until: "ready\n") else { return }
-        child.signal(SIGTERM)
-        guard child.wait(timeout: 10) else { return }
-        XCTAssertEqual(child.status, 143, "\(child)")
-        XCTAssertEqual(child.stderrText, "", "\(child)")
-        XCTAssertLessThan(child.seconds, 5, "\(child)")
+        try assertSIGTERMForwarded(["--incus", "exec", c1], environment: ["INCUS_CONF": Self.emptyConf])
     }
 
     /// While an exec runs, `lxattach --incus operation list` shows its operation with
@@ -419,15 +413,7 @@ final class IncusTests: XCTestCase {
 
     /// SIGTERM to lxattach reaches `sleep` over https: 143, nothing on stderr.
     func testTLSSIGTERMIsForwarded() throws {
-        let child = try LiveChild(["--incus", "exec", tlsC1, "--", "sh", "-c", "echo ready; exec sleep 30"],
-                                  environment: ["INCUS_CONF": Testbed.incusConf])
-        defer { child.signal(SIGKILL) }
-        guard child.readStdout(until: "ready\n") else { return }
-        child.signal(SIGTERM)
-        guard child.wait(timeout: 10) else { return }
-        XCTAssertEqual(child.status, 143, "\(child)")
-        XCTAssertEqual(child.stderrText, "", "\(child)")
-        XCTAssertLessThan(child.seconds, 5, "\(child)")
+        try assertSIGTERMForwarded(["--incus", "exec", tlsC1], environment: ["INCUS_CONF": Testbed.incusConf])
     }
 
     /// `lxattach --incus operation list tls:` shows the exec running over https, with
@@ -487,21 +473,7 @@ final class IncusTests: XCTestCase {
         try tmux.type("stty size")
         tmux.waitForLine("30 100")
 
-        try tmux.resize(width: 120, height: 40)
-        let tty = try tmux.paneTTY()
-        waitUntil("the pane to be 40x120") {
-            (try? runCommand("stty", ["size", "-F", tty], timeout: 10).stdoutText) == "40 120\n"
-        }
-        // The resize goes over the control socket and the keys over stdin's: allow
-        // the control message a short head start (a few tries).
-        var seen: [String] = []
-        for attempt in 1...4 {
-            try tmux.type("echo S$(stty size | tr ' ' x)")
-            tmux.waitFor("size answer \(attempt)") { $0.filter { $0.hasPrefix("S") && $0.contains("x") }.count >= attempt }
-            seen = tmux.lines().filter { $0.hasPrefix("S") && $0.contains("x") }
-            if seen.last == "S40x120" { break }
-            usleep(200_000)
-        }
+        let seen = try tmux.resizeAndAskRemoteSize(width: 120, height: 40)
         XCTAssertEqual(seen.last, "S40x120", "the remote PTY never got the new size: \(seen)")
 
         try tmux.type("exit 3")

@@ -53,24 +53,7 @@ final class InteractiveTests: XCTestCase {
         try tmux.type("stty size")
         tmux.waitForLine("30 100")
 
-        try tmux.resize(width: 120, height: 40)
-        // The local terminal has the new size before we type (tmux resizes the pty, the
-        // kernel sends SIGWINCH to lxattach).
-        let tty = try tmux.paneTTY()
-        waitUntil("the pane to be 40x120") {
-            (try? runCommand("stty", ["size", "-F", tty], timeout: 10).stdoutText) == "40 120\n"
-        }
-        // The resize goes over the control socket and the keys over fd 0 (two
-        // connections), so allow the control message a short head start: the new size
-        // must show within a few tries, well under a second apart.
-        var seen: [String] = []
-        for attempt in 1...4 {
-            try tmux.type("echo S$(stty size | tr ' ' x)")
-            tmux.waitFor("size answer \(attempt)") { $0.filter { $0.hasPrefix("S") && $0.contains("x") }.count >= attempt }
-            seen = tmux.lines().filter { $0.hasPrefix("S") && $0.contains("x") }
-            if seen.last == "S40x120" { break }
-            usleep(200_000)
-        }
+        let seen = try tmux.resizeAndAskRemoteSize(width: 120, height: 40)
         XCTAssertEqual(seen.last, "S40x120", "the remote PTY never got the new size: \(seen)")
         XCTAssertLessThanOrEqual(seen.count, 2, "the resize took more than one extra round: \(seen)")
 
@@ -144,17 +127,22 @@ final class InteractiveTests: XCTestCase {
 
     // MARK: ending from outside: the terminal must always come back
 
+    /// Sends `sig` to lxattach; returns its exit status and how long it took to end.
+    private func end(_ run: WrappedRun, with sig: Int32, timeout: Double = 10) throws -> (status: Int32?, seconds: Double) {
+        let pid = try run.pid()
+        let start = monotonic()
+        XCTAssertEqual(kill(pid, sig), 0)
+        let status = run.waitForExit(timeout: timeout)
+        return (status, monotonic() - start)
+    }
+
     func testSIGTERMEndsTheSessionAndRestoresTheTerminal() throws {
         let tmux = try TmuxSession()
         defer { tmux.close() }
         let run = try WrappedRun(tmux, ["exec", Testbed.c1, "--", "sh"])
         tmux.waitForPrefix(prompt)
-        let pid = try run.pid()
-        let start = monotonic()
-        XCTAssertEqual(kill(pid, SIGTERM), 0)
         // The interactive shell ignores SIGTERM: lxattach ends it itself after its 3 s grace.
-        let status = run.waitForExit(timeout: 10)
-        let elapsed = monotonic() - start
+        let (status, elapsed) = try end(run, with: SIGTERM)
         XCTAssertLessThan(elapsed, 6, "lxattach took \(elapsed) s to end after SIGTERM")
         XCTAssertEqual(status, 137, tmux.capture())
         XCTAssertEqual(run.errorLines.count, 1, run.stderr)
@@ -186,12 +174,8 @@ final class InteractiveTests: XCTestCase {
         defer { tmux.close() }
         let run = try WrappedRun(tmux, ["exec", Testbed.c1, "--", "sh"])
         tmux.waitForPrefix(prompt)
-        let pid = try run.pid()
-        let start = monotonic()
-        XCTAssertEqual(kill(pid, SIGHUP), 0)
         // Forwarded: the remote shell dies of it, and lxattach reports 128+1.
-        let status = run.waitForExit(timeout: 10)
-        let elapsed = monotonic() - start
+        let (status, elapsed) = try end(run, with: SIGHUP)
         XCTAssertLessThan(elapsed, 5, "lxattach took \(elapsed) s to end after SIGHUP")
         XCTAssertEqual(status, 129, tmux.capture())
         XCTAssertLessThanOrEqual(run.errorLines.count, 1, run.stderr)

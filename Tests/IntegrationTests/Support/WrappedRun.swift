@@ -67,3 +67,29 @@ struct WrappedRun {
     }
 }
 
+
+extension TmuxSession {
+    /// Resizes the window, waits until the local pane has the new size (tmux resizes the
+    /// pty, the kernel sends SIGWINCH to lxattach), then asks the remote shell for its
+    /// size, a few times: the resize travels over the control socket and the keys over
+    /// fd 0 (two connections), so the control message gets a short head start. Returns
+    /// the answers, `S<rows>x<columns>`, in order.
+    func resizeAndAskRemoteSize(width: Int, height: Int, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        try resize(width: width, height: height, file: file, line: line)
+        let tty = try paneTTY()
+        waitUntil("the pane to be \(height)x\(width)", file: file, line: line) {
+            (try? runCommand("stty", ["size", "-F", tty], timeout: 10).stdoutText) == "\(height) \(width)\n"
+        }
+        var seen: [String] = []
+        for attempt in 1...4 {
+            try type("echo S$(stty size | tr ' ' x)")
+            waitFor("size answer \(attempt)", file: file, line: line) {
+                $0.filter { $0.hasPrefix("S") && $0.contains("x") }.count >= attempt
+            }
+            seen = lines().filter { $0.hasPrefix("S") && $0.contains("x") }
+            if seen.last == "S\(height)x\(width)" { break }
+            usleep(200_000)
+        }
+        return seen
+    }
+}
