@@ -27,8 +27,12 @@ public final class WebSocketChannel {
     private var outStart = 0
     /// OpenSSL wants a retried write with the same bytes; we keep them in `out`.
     public private(set) var readEOF = false
-    public private(set) var closeSent = false
-    public private(set) var closeReceived = false
+    /// Ping/pong and the close handshake, decided by the codec's pure state machine.
+    private var connection = WebSocketConnectionStateMachine()
+    /// We sent (or answered) a close: nothing more may be sent (RFC 6455 §5.5.1).
+    public var closeSent: Bool { connection.state != .open }
+    /// The peer's close frame arrived: nothing after it is read.
+    public var closeReceived: Bool { connection.receivedClose != nil }
     /// Monotonic time of the last bytes received.
     public private(set) var lastReceived: UInt64 = monotonicNanoseconds()
     /// A write error (peer gone) is remembered; later writes are dropped.
@@ -65,10 +69,19 @@ public final class WebSocketChannel {
 
     // MARK: - Sending
 
-    /// Queues one masked frame. Returns false if the socket already failed.
+    /// Queues one masked data frame (text or binary). Returns false once the socket
+    /// failed or a close was sent. Control frames go through the state machine
+    /// (`sendPing`, `sendClose`, and the answers to the peer's pings and close).
     @discardableResult
     public func send(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true) -> Bool {
-        guard !writeFailed, !closeSent else { return false }
+        guard connection.canSendData else { return false }
+        return appendFrame(opcode: opcode, payload: payload, fin: fin)
+    }
+
+    /// Appends one masked frame to the outbound queue.
+    @discardableResult
+    private func appendFrame(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true) -> Bool {
+        guard !writeFailed else { return false }
         let key = encoder.nextMaskKey()
         let headerCount = WebSocketFrameEncoder.headerLength(payloadCount: payload.count, masked: true)
         let base = out.count
@@ -83,8 +96,19 @@ public final class WebSocketChannel {
                 if let key { WebSocketFrameEncoder.mask(body, key: key) }
             }
         }
-        if opcode == .close { closeSent = true }
         return true
+    }
+
+    /// Performs what the state machine decided.
+    private func perform(_ action: WebSocketConnectionStateMachine.Action) {
+        let frame: (WebSocketOpcode, [UInt8])
+        switch action {
+        case .sendPong(let payload): frame = (.pong, payload)
+        case .sendPing(let payload): frame = (.ping, payload)
+        case .sendClose(let close), .sendCloseAndShutdown(let close): frame = (.close, close.payload)
+        case .none, .shutdown, .alreadyClosing, .alreadyClosed: return
+        }
+        frame.1.withUnsafeBytes { _ = appendFrame(opcode: frame.0, payload: $0) }
     }
 
     /// Reads up to `maxCount` bytes from `fd` straight into a frame buffer and sends them
@@ -92,7 +116,7 @@ public final class WebSocketChannel {
     /// written without another copy. Only when nothing else is queued (else it returns
     /// `.blocked`). Returns the read's outcome.
     public func sendBinary(readingFrom fd: Int32, maxCount: Int) -> StdinRead {
-        guard !writeFailed, !closeSent else { return .blocked }
+        guard !writeFailed, connection.canSendData else { return .blocked }
         guard framePending == nil, outStart == out.count else { return .blocked }
         let headroom = 14
         if frameBuffer.count < headroom + maxCount {
@@ -147,11 +171,9 @@ public final class WebSocketChannel {
     public func sendBarrier() { _ = send(opcode: .text, payload: UnsafeRawBufferPointer(start: nil, count: 0)) }
     /// Starts the close handshake (RFC 6455 §5.5.1).
     public func sendClose(code: UInt16, reason: String = "") {
-        var payload: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
-        payload.append(contentsOf: reason.utf8.prefix(123))
-        payload.withUnsafeBytes { _ = send(opcode: .close, payload: $0) }
+        perform(connection.close(code: WebSocketCloseCode(code: code), reason: reason))
     }
-    public func sendPing(_ payload: [UInt8] = []) { payload.withUnsafeBytes { _ = send(opcode: .ping, payload: $0) } }
+    public func sendPing(_ payload: [UInt8] = []) { perform(connection.sendPing(payload)) }
 
     /// Writes as much queued output as the socket takes now. Returns true when all was
     /// written. A failed write (peer gone) drops the queue and sets `writeFailed`.
@@ -257,7 +279,7 @@ public final class WebSocketChannel {
             } catch {
                 // The RFC's close code for this violation (1002 / 1007 / 1009), then fail.
                 let code = error.closeCode.code
-                sendClose(code: code)
+                perform(connection.failed(error))
                 flush()
                 throw ChannelError.protocolViolation(code: code, detail: error.description)
             }
@@ -266,17 +288,13 @@ public final class WebSocketChannel {
             case .data(let chunk):
                 try handler(.data(chunk.bytes, text: chunk.kind == .text, messageEnd: chunk.isMessageEnd))
             case .ping(let payload):
-                payload.withUnsafeBytes { _ = send(opcode: .pong, payload: $0) }
-            case .pong:
-                break
+                perform(connection.receivedPing(payload))
+            case .pong(let payload):
+                _ = connection.receivedPong(payload)
             case .close(let frame):
-                closeReceived = true
-                let code = frame.code?.code
-                if !closeSent {
-                    // Echo the peer's code (RFC 6455 §5.5.1); 1000 when it sent none.
-                    sendClose(code: code ?? 1000)
-                }
-                try handler(.close(code: code, reason: frame.reason))
+                // Answered echoing the peer's code (§5.5.1) unless we had closed first.
+                perform(connection.receivedClose(frame))
+                try handler(.close(code: frame.code?.code, reason: frame.reason))
             }
         }
     }
