@@ -17,10 +17,10 @@ struct GlobalOptions: ParsableArguments {
     /// Loads lxc's configuration.
     func loadConfig() throws -> (LXCConfig, ClientEnvironment) {
         do {
-            let flavor = try ClientFlavor.select(explicit: incus ? .incus : nil,
-                                                 environment: ClientEnvironment.currentVariables(),
-                                                 executableName: CommandLine.arguments.first)
-            let environment = ClientEnvironment.current(flavor: flavor)
+            var environment = ClientEnvironment.current(flavor: .lxd)
+            environment.flavor = try ClientFlavor.select(explicit: incus ? .incus : nil,
+                                                         environment: environment.variables,
+                                                         executableName: CommandLine.arguments.first)
             let loaded = try ConfigLoader(environment: environment).load()
             return (loaded.config, environment)
         } catch {
