@@ -61,11 +61,11 @@ let package = Package(
         .target(name: "LXDConfigYAML", dependencies: ["LXD", "JSON", "Yams"]),
         .executableTarget(name: "lxattach-config", dependencies: ["LXDConfigYAML"]),
         // Raw mode, window size, signal relay: the local side of an exec session.
-        .target(name: "Terminal", dependencies: ["LXD"]),
+        .target(name: "Terminal", dependencies: ["LXD", "Transport"]),
         .executableTarget(
             name: "lxattach",
             dependencies: [
-                "LXD", "Terminal", "HTTP", "JSON",
+                "LXD", "Terminal", "HTTP", "JSON", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Glibc
 import LXD
+import Transport
 
 /// The local side of an exec session: raw mode for interactive sessions, window-size
 /// changes and signals relayed to the remote command, and the terminal restored on
@@ -71,7 +72,7 @@ public final class ExecTerminal: ExecHooks {
                     terminatedBy = sig
                     actions.append(.kill(reason: "received \(signalName(sig)) twice"))
                 } else {
-                    terminationRequestedAt = monotonicNow()
+                    terminationRequestedAt = monotonicNanoseconds()
                     terminationSignal = sig
                     actions.append(.signal(sig))
                 }
@@ -84,7 +85,7 @@ public final class ExecTerminal: ExecHooks {
 
     public func tick() -> [ExecControlAction] {
         if let at = terminationRequestedAt, terminatedBy == nil,
-           Double(monotonicNow() - at) / 1e9 >= terminationGrace {
+           Double(monotonicNanoseconds() - at) / 1e9 >= terminationGrace {
             terminatedBy = terminationSignal
             return [.kill(reason: "the session did not end within \(Int(terminationGrace)) s of \(signalName(terminationSignal))")]
         }
@@ -92,11 +93,6 @@ public final class ExecTerminal: ExecHooks {
     }
 }
 
-func monotonicNow() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
 
 /// "SIGTERM" for 15, etc.
 public func signalName(_ sig: Int32) -> String {

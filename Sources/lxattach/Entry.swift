@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Transport
 
 /// `lxattach`: run commands in LXD / Incus instances.
 ///
@@ -23,7 +24,7 @@ struct LXAttach: ParsableCommand {
     )
 
     static func main() {
-        Output.started = Output.now()
+        Output.started = monotonicNanoseconds()
         // A closed pipe must be an error return from write(2), never a silent death
         // halfway through cleanup; `exec` re-raises SIGPIPE itself when appropriate.
         signal(SIGPIPE, SIG_IGN)

@@ -1,19 +1,14 @@
 import Glibc
+import Transport
 
 /// Writes to stdout / stderr with write(2): no Foundation, no buffering surprises.
 enum Output {
     /// Process start (set first thing in main), for `--debug` timestamps.
     nonisolated(unsafe) static var started: UInt64 = 0
 
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
     /// "3.2" — milliseconds since `started`, one decimal.
     static func elapsedMilliseconds() -> String {
-        let tenths = (now() &- started) / 100_000
+        let tenths = (monotonicNanoseconds() &- started) / 100_000
         return "\(tenths / 10).\(tenths % 10)"
     }
 
