@@ -7,22 +7,16 @@ import Transport
 /// every way out.
 ///
 /// Signals (lxc/exec_unix.go's list) are forwarded over the control socket. SIGTERM and
-/// SIGHUP are forwarded too, but lxattach must go away when told to even if the remote
-/// command ignores them (an interactive shell ignores SIGTERM): if the command is still
-/// running `terminationGrace` seconds later, or the signal comes a second time, the
-/// session is ended (LXD SIGKILLs the command's top process).
+/// SIGHUP go as `.terminate`: the session machine forwards them and, if the command is
+/// still running its grace later or the signal comes twice, ends the session (LXD
+/// SIGKILLs the command's top process): lxattach goes away when told to, even if the
+/// remote command ignores them (an interactive shell ignores SIGTERM).
 public final class ExecTerminal: ExecHooks {
     public let interactive: Bool
     private let relay: SignalRelay
     private var rawMode: RawMode?
     private let sizeSource: Int32
     private var lastSize: WindowSize?
-    private var terminationRequestedAt: UInt64?
-    private var terminationSignal: Int32 = 0
-    public var terminationGrace: Double = 3
-
-    /// The signal that made us end the session, if any (the CLI exits 128+N).
-    public private(set) var terminatedBy: Int32?
 
     /// - Parameters:
     ///   - interactive: the session has a PTY; raw mode applies when stdin is a terminal.
@@ -37,8 +31,8 @@ public final class ExecTerminal: ExecHooks {
         if interactive { rawMode = RawMode(fileDescriptor: stdin) }
         lastSize = WindowSize.of(fileDescriptor: sizeSource)
         // A heartbeat: SIGALRM every second interrupts a write(2) blocked on a stalled
-        // local reader (handlers have no SA_RESTART), so deadlines such as the SIGTERM
-        // grace still run. Without it `lxattach exec c -- yes | sleep 100` could not end.
+        // local reader (handlers have no SA_RESTART), so the loop still serves signals
+        // and deadlines. Without it `lxattach exec c -- yes | sleep 100` could not end.
         var beat = itimerval(it_interval: timeval(tv_sec: 1, tv_usec: 0), it_value: timeval(tv_sec: 1, tv_usec: 0))
         setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &beat, nil)
     }
@@ -54,45 +48,28 @@ public final class ExecTerminal: ExecHooks {
 
     deinit { restore() }
 
-    public var fileDescriptor: Int32 { relay.fileDescriptor }
+    public var pollDescriptor: Int32? { relay.fileDescriptor }
 
     public func readable() -> [ExecControlAction] {
         var actions: [ExecControlAction] = []
         for sig in relay.drain() {
             switch sig {
             case SIGALRM:
-                continue  // the heartbeat; `tick()` does the work
+                continue  // the heartbeat: it only interrupts a blocked write
             case SIGWINCH:
                 if let size = WindowSize.of(fileDescriptor: sizeSource), size != lastSize {
                     lastSize = size
                     actions.append(.resize(columns: size.columns, rows: size.rows))
                 }
             case SIGTERM, SIGHUP:
-                if terminationRequestedAt != nil {
-                    terminatedBy = sig
-                    actions.append(.kill(reason: "received \(signalName(sig)) twice"))
-                } else {
-                    terminationRequestedAt = monotonicNanoseconds()
-                    terminationSignal = sig
-                    actions.append(.signal(sig))
-                }
+                actions.append(.terminate(signal: sig, name: signalName(sig)))
             default:
                 actions.append(.signal(sig))
             }
         }
         return actions
     }
-
-    public func tick() -> [ExecControlAction] {
-        if let at = terminationRequestedAt, terminatedBy == nil,
-           Double(monotonicNanoseconds() - at) / 1e9 >= terminationGrace {
-            terminatedBy = terminationSignal
-            return [.kill(reason: "the session did not end within \(Int(terminationGrace)) s of \(signalName(terminationSignal))")]
-        }
-        return []
-    }
 }
-
 
 /// "SIGTERM" for 15, etc.
 public func signalName(_ sig: Int32) -> String {

@@ -144,7 +144,7 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
     let result: ExecResult
     do {
         result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal,
-                                 configuration: GlobalOptions.pumpConfiguration)
+                                 configuration: GlobalOptions.sessionConfiguration)
     } catch {
         terminal.restore()
         // A session's screen ends wherever the remote program left the cursor.

@@ -42,8 +42,8 @@ struct GlobalOptions: ParsableArguments {
     /// `LXATTACH_KEEPALIVE=S`: when every socket of a session has been silent for S
     /// seconds, ping the daemon and give up if nothing arrives within S/2 more (default
     /// 30 s; LXD 5.0 itself pings every 10 s, so a live daemon is never probed).
-    static var pumpConfiguration: ExecPumpConfiguration {
-        var c = ExecPumpConfiguration()
+    static var sessionConfiguration: ExecSessionMachine.Configuration {
+        var c = ExecSessionMachine.Configuration()
         if let s = seconds(fromEnvironment: "LXATTACH_KEEPALIVE") {
             c.probeAfter = s
             c.probeTimeout = max(1, s / 2)

@@ -20,6 +20,12 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
     /// Every socket of an exec closed before the daemon reported the exit status
     /// (daemon killed or restarted, connection cut).
     case sessionLost(String)
+    /// An exec session failed for a reason of its own: the daemon broke RFC 6455 on a
+    /// websocket (with the close code we sent), writing local output failed, a hook
+    /// aborted it.
+    case exec(ExecSessionError)
+    /// `collect` was given more output than its limit; the command was ended.
+    case outputLimitExceeded(Int)
 
     public var description: String {
         switch self {
@@ -30,6 +36,10 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
         case .config(let e): return e.description
         case .timedOut(let what): return "timed out \(what)"
         case .sessionLost(let why): return "lost the connection to LXD before the command finished (\(redactSecrets(why)))"
+        case .exec(let e):
+            if case .websocket = e { return "protocol error: \(e.description)" }
+            return redactSecrets(e.description)
+        case .outputLimitExceeded(let limit): return "the command's output exceeded \(limit) bytes; it was ended"
         }
     }
 

@@ -39,35 +39,25 @@ extension ExecSession {
         let io = ExecIO(input: input.isEmpty ? .none : .bytes(input), stdout: .handler(append(out)), stderr: .handler(append(err)))
         let result = try run(io, hooks: OverflowHook(out: { out.overflow || err.overflow }))
         if out.overflow || err.overflow {
-            throw .protocolViolation("the command's output exceeded \(limit) bytes; it was ended")
+            throw .outputLimitExceeded(limit)
         }
         guard let status = result.exitStatus else { throw .sessionLost("no exit status") }
         return ExecOutput(status: status, stdout: out.bytes, stderr: err.bytes, operation: result.operation)
     }
 }
 
-/// Ends the command once the collected output overflowed (checked every tick).
+/// Ends the command once the collected output overflowed (checked every loop turn).
 private final class OverflowHook: ExecHooks {
     let overflowed: () -> Bool
-    private var pipe: [Int32] = [-1, -1]
     private var fired = false
 
     init(out overflowed: @escaping () -> Bool) {
         self.overflowed = overflowed
-        _ = pipe.withUnsafeMutableBufferPointer { Glibc.pipe($0.baseAddress) }
     }
 
-    deinit {
-        for fd in pipe where fd >= 0 { Glibc.close(fd) }
-    }
-
-    var fileDescriptor: Int32 { pipe[0] }
-    func readable() -> [ExecControlAction] { tick() }
-    func tick() -> [ExecControlAction] {
+    func check() -> [ExecControlAction] {
         guard !fired, overflowed() else { return [] }
         fired = true
         return [.kill(reason: "output limit")]
     }
 }
-
-import Glibc

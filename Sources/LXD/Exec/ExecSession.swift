@@ -4,18 +4,10 @@ import JSON
 import Transport
 import WebSocket
 
-/// The websockets of one exec operation.
-public enum ExecStream: String, Sendable, CaseIterable {
-    case stdin = "0"
-    case stdout = "1"
-    case stderr = "2"
-    case control = "control"
-}
-
 /// A started exec: the operation, its attached websockets, and a pending
 /// `GET /1.0/operations/<id>/wait` that will carry the exit status.
 ///
-/// Created by `LXDClient.exec(instance:_:)`; driven by `run(_:)` (see ExecPump.swift).
+/// Created by `LXDClient.exec(instance:_:)`; driven by `run(_:)` or an `ExecEventLoop`.
 public final class ExecSession {
     public let operationID: String
     public let interactive: Bool
@@ -37,7 +29,7 @@ public final class ExecSession {
     /// Closes every socket. Closing the control socket makes LXD SIGKILL the command's
     /// top process (not its children); call this only to abandon a session.
     public func closeAll() {
-        for (_, channel) in channels { channel.stream.close() }
+        for (_, channel) in channels { channel.close() }
         waitStream?.close()
     }
 }
@@ -137,7 +129,7 @@ extension LXDClient {
         }
         trace?("websockets attached: \(wanted.filter { channels[$0] != nil }.map(\.rawValue).joined(separator: ", "))")
         if let failure {
-            for (_, c) in channels { c.stream.close() }
+            for (_, c) in channels { c.close() }
             waitStream?.close()
             throw failure
         }

@@ -1,0 +1,111 @@
+import Glibc
+import Transport
+
+/// One thread, one poll(2), any number of exec sessions. Each session's protocol is its
+/// `ExecSessionMachine`; the loop owns the descriptors and time, and hands each ready
+/// descriptor to its session's driver. The CLI's single exec is N = 1.
+///
+/// ```swift
+/// let loop = ExecEventLoop()
+/// loop.add(session, io: ExecIO(input: .none, stdout: .discard, stderr: .discard)) { result in … }
+/// try loop.run()
+/// ```
+public final class ExecEventLoop {
+    private var drivers: [ExecSessionDriver] = []
+    /// Hooks for every session (a signal relay that forwards to all of them).
+    private let hooks: ExecHooks?
+    private var poller = ExecPoller()
+    /// Longest wait in one poll: deadlines are exact, this only bounds surprises.
+    static let maxWaitMilliseconds: Int32 = 1000
+
+    public init(hooks: ExecHooks? = nil) {
+        self.hooks = hooks
+    }
+
+    /// Sessions not finished yet.
+    public var activeCount: Int { drivers.count { !$0.isDone } }
+
+    /// Adds a started session; `completion` runs on the loop's thread when it ends.
+    public func add(_ session: ExecSession, io: ExecIO, hooks: ExecHooks? = nil,
+                    configuration: ExecSessionMachine.Configuration = ExecSessionMachine.Configuration(),
+                    completion: @escaping (Result<ExecResult, LXDError>) -> Void) {
+        let now = monotonicNanoseconds()
+        let driver = ExecSessionDriver(session: session, io: io, hooks: hooks, configuration: configuration,
+                                       loop: self, now: now, completion: completion)
+        drivers.append(driver)
+        driver.start(now: now)
+    }
+
+    /// Runs until every session has ended. Throws only when poll(2) itself fails.
+    public func run() throws(LXDError) {
+        while true {
+            drivers.removeAll { $0.isDone }
+            if drivers.isEmpty { return }
+            try turn()
+        }
+    }
+
+    /// One turn: work without readiness, one poll, the ready descriptors, the deadlines.
+    private func turn() throws(LXDError) {
+        var now = monotonicNanoseconds()
+        for d in drivers { d.beforePoll(now: now) }
+        poller.reset()
+        for (i, d) in drivers.enumerated() where !d.isDone { d.register(&poller, index: i) }
+        if let fd = hooks?.pollDescriptor { poller.add(fd, Int16(POLLIN), session: -1, source: .hooks) }
+
+        var timeout = Self.maxWaitMilliseconds
+        if drivers.contains(where: { !$0.isDone && $0.hasBufferedInput }) {
+            timeout = 0
+        } else if let next = drivers.compactMap({ $0.isDone ? nil : $0.machine.nextDeadline }).min() {
+            let ms = next > now ? (next - now + 999_999) / 1_000_000 : 0
+            timeout = Int32(min(UInt64(timeout), ms))
+        }
+        do {
+            _ = try poller.poll(timeoutMilliseconds: timeout)
+        } catch {
+            throw .transport(error)
+        }
+        now = monotonicNanoseconds()
+        for (session, source, revents) in poller.ready {
+            if session < 0 {
+                broadcast(hooks?.readable() ?? [], now: now)
+            } else {
+                drivers[session].ready(source, revents: revents, now: now)
+            }
+        }
+        for d in drivers where !d.isDone { d.readBuffered(now: now) }
+        if let hooks { broadcast(hooks.check(), now: now) }
+        for d in drivers where !d.isDone { d.tick(now: now) }
+    }
+
+    private func broadcast(_ actions: [ExecControlAction], now: ExecInstant) {
+        guard !actions.isEmpty else { return }
+        for d in drivers where !d.isDone { d.control(actions, now: now) }
+    }
+
+    /// A local write is blocked (a slow reader) and a signal interrupted it: serve the
+    /// hooks and the local deadlines (SIGTERM grace, timeout) of every session, but not
+    /// the keepalive: the sockets are silent because we are not reading them.
+    func serviceWhileBlocked() {
+        let now = monotonicNanoseconds()
+        broadcast(hooks?.readable() ?? [], now: now)
+        for d in drivers where !d.isDone {
+            if let h = d.hooks { d.control(h.readable(), now: now) }
+            d.tick(now: now, readingSockets: false)
+        }
+    }
+}
+
+extension ExecSession {
+    /// Moves bytes until the command ends and returns its status: this session alone on
+    /// an `ExecEventLoop` (see `ExecSessionMachine` for the protocol's rules).
+    public func run(_ io: ExecIO, hooks: ExecHooks? = nil,
+                    configuration: ExecSessionMachine.Configuration = ExecSessionMachine.Configuration()) throws(LXDError) -> ExecResult {
+        let loop = ExecEventLoop()
+        var outcome: Result<ExecResult, LXDError>?
+        loop.add(self, io: io, hooks: hooks, configuration: configuration) { outcome = $0 }
+        try loop.run()
+        guard let outcome else { throw .sessionLost("the session ended without an outcome") }
+        return try outcome.get()
+    }
+}

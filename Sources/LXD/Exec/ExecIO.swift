@@ -1,0 +1,51 @@
+/// Where an exec's streams come from and go to locally.
+public struct ExecIO {
+    /// The command's input.
+    public enum Input {
+        /// None: the end of input is sent at once (`-n`).
+        case none
+        /// Read from a file descriptor until EOF (the CLI's stdin).
+        case fd(Int32)
+        /// These bytes, then the end of input.
+        case bytes([UInt8])
+    }
+
+    /// Where output goes.
+    public enum Output {
+        /// Written to a file descriptor (blocking writes: backpressure reaches the daemon).
+        case fd(Int32)
+        /// Handed to a closure, chunk by chunk, as it arrives (valid during the call).
+        case handler((UnsafeRawBufferPointer) -> Void)
+        /// Dropped.
+        case discard
+    }
+
+    public var input: Input
+    public var stdout: Output
+    /// Unused in interactive sessions (the PTY merges stderr into stdout).
+    public var stderr: Output
+
+    public init(input: Input, stdout: Output, stderr: Output) {
+        self.input = input
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// File descriptors, as the CLI uses them; `stdin: nil` means no input.
+    public init(stdin: Int32? = 0, stdout: Int32 = 1, stderr: Int32 = 2) {
+        self.init(input: stdin.map { .fd($0) } ?? .none, stdout: .fd(stdout), stderr: .fd(stderr))
+    }
+
+    /// The input descriptor to poll, if any.
+    var inputFD: Int32? {
+        if case .fd(let fd) = input { return fd }
+        return nil
+    }
+
+    var hasInput: Bool {
+        if case .none = input { return false }
+        return true
+    }
+
+    func output(_ fd: ExecStream) -> Output { fd == .stderr ? stderr : stdout }
+}

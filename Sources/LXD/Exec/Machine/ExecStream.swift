@@ -1,0 +1,19 @@
+/// The websockets of one exec operation, named by their key in the operation's `fds`.
+public enum ExecStream: String, Sendable, CaseIterable {
+    /// Input (non-interactive), or the PTY both ways (interactive).
+    case stdin = "0"
+    case stdout = "1"
+    case stderr = "2"
+    /// Signals and window sizes go out here; its end kills the command.
+    case control = "control"
+
+    /// A dense index, for per-stream arrays.
+    @inlinable var index: Int {
+        switch self {
+        case .stdin: return 0
+        case .stdout: return 1
+        case .stderr: return 2
+        case .control: return 3
+        }
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The outcome of one read(2) of a local descriptor (stdin, a pipe, a file).
+public enum LocalRead: Sendable, Equatable {
+    /// This many bytes (> 0).
+    case bytes(Int)
+    case eof
+    /// Nothing now: a signal interrupted the read, or a non-blocking descriptor is empty.
+    case again
+    /// The read failed (EIO, …): treat as the end of input.
+    case failed(errno: Int32)
+}
+
+/// How a blocking write-all ended.
+public enum LocalWrite: Sendable, Equatable {
+    case written
+    /// `interrupted()` said to stop; part of the bytes may have been written.
+    case abandoned
+    /// The reader went away (EPIPE).
+    case readerGone
+    /// Another error (ENOSPC, EIO, EBADF, …).
+    case failed(errno: Int32)
+}
+
+/// System calls on local descriptors, in one place: EINTR handling, write-all loops and
+/// errno values as typed results (sockets use `retryingEINTR` in Syscall.swift).
+public enum LocalIO {
+    /// One read(2).
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> LocalRead {
+        let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+        if n > 0 { return .bytes(n) }
+        if n == 0 { return .eof }
+        let e = Glibc.errno
+        return e == EINTR || isWouldBlock(e) ? .again : .failed(errno: e)
+    }
+
+    /// Writes all of `bytes` to a local descriptor, blocking: local stdout is not ours to
+    /// make non-blocking (the flag would leak to the shell sharing it), and a blocked
+    /// write is how backpressure reaches the daemon. A signal interrupts the write
+    /// (handlers without SA_RESTART) and `interrupted()` runs; it returns false to stop.
+    /// A non-blocking descriptor is waited on with poll(2), a second at a time.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, interrupted: () -> Bool) -> LocalWrite {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n > 0 {
+                offset += n
+                continue
+            }
+            let e = n < 0 ? Glibc.errno : EIO
+            if e == EINTR {
+                if !interrupted() { return .abandoned }
+                continue
+            }
+            if isWouldBlock(e) {
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = Glibc.poll(&p, 1, 1000)
+                if !interrupted() { return .abandoned }
+                continue
+            }
+            return e == EPIPE ? .readerGone : .failed(errno: e)
+        }
+        return .written
+    }
+
+    /// poll(2) over `fds`; a signal ends the wait early (returns 0).
+    public static func poll(_ fds: inout [pollfd], timeoutMilliseconds: Int32) throws(TransportError) -> Int {
+        let n = fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), timeoutMilliseconds) }
+        if n >= 0 { return Int(n) }
+        let e = Glibc.errno
+        if e == EINTR { return 0 }
+        throw .system(operation: "poll", errno: e)
+    }
+}
