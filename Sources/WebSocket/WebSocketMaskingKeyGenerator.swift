@@ -1,11 +1,16 @@
-import SwiftShims
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Fresh, unpredictable masking keys (RFC 6455 §5.3: "MUST be derived from a strong source
 /// of entropy"; §10.3 explains why: a predictable key lets a script poison proxies).
 ///
-/// Keys come from the standard library's CSPRNG (the same source as
-/// `SystemRandomNumberGenerator`, `getrandom(2)` on Linux), but read 1 KiB at a time so a
-/// busy connection makes one syscall per 256 frames instead of one per frame.
+/// Keys come from the kernel's CSPRNG, `getrandom(2)` (the source of
+/// `SystemRandomNumberGenerator` on Linux) through glibc's `arc4random_buf`, read 1 KiB
+/// at a time so a busy connection makes one syscall per 256 frames instead of one per
+/// frame.
 public struct WebSocketMaskingKeyGenerator: Sendable {
     private static let batchCount = 256
     private var keys: [UInt32]
@@ -25,10 +30,11 @@ public struct WebSocketMaskingKeyGenerator: Sendable {
         return WebSocketMaskingKey(networkOrder: key)
     }
 
-    /// Fills `buffer` with random bytes from the system CSPRNG in one call.
+    /// Fills `buffer` with random bytes from the system CSPRNG in one call: glibc's
+    /// `arc4random_buf` (2.36+) is one `getrandom(2)` for the whole buffer and never fails.
     public static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        swift_stdlib_random(base, buffer.count)
+        arc4random_buf(base, buffer.count)
     }
 
     private mutating func refill() {

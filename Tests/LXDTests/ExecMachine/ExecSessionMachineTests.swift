@@ -176,3 +176,14 @@ final class ExecSessionMachineTests: XCTestCase {
         XCTAssertEqual(m.waitAnswered(.success(0), now: at(1)).completion?.exitStatus, 0)
     }
 }
+
+extension ExecSessionMachineTests {
+    func testAWaitStillOutWhenEverySocketIsGoneIsGivenADrainTimeThenLookedUp() {
+        var m = ExecSessionMachine.pipes(input: false)
+        for fd in ExecStream.allCases { XCTAssertEqual(m.receivedEOF(on: fd, now: at(1)), []) }
+        XCTAssertEqual(m.nextDeadline, at(4))
+        XCTAssertEqual(m.tick(now: at(3.9)), [])
+        XCTAssertEqual(m.tick(now: at(4)), [.lookUpResult])
+        XCTAssertEqual(m.waitAnswered(.success(5), now: at(4.1)).completion?.exitStatus, 5, "the late wait still counts")
+    }
+}

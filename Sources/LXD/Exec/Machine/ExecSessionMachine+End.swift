@@ -181,7 +181,8 @@ extension ExecSessionMachine {
         switch result {
         case .known(_, let at): deadlines.append(after(max(at, lastActivity), configuration.drainAfterFinal))
         case .lookingUp(let since, _): deadlines.append(after(since, 2 * configuration.resultLookup + 5))
-        case .awaiting: break
+        case .awaiting(let waitPending, _):
+            if waitPending, let gone = allGoneAt { deadlines.append(after(gone, configuration.drainAfterFinal)) }
         }
         return deadlines.min()
     }
@@ -202,6 +203,7 @@ extension ExecSessionMachine {
     /// Applies the end-of-session rules after any change.
     mutating func evaluate(_ now: ExecInstant) -> [ExecAction] {
         guard !isFinished else { return [] }
+        if allGoneAt == nil, allSocketsGone { allGoneAt = now }
         switch result {
         case .known(_, let at):
             // Output normally ends first or soon after; newer LXD drops what background
@@ -213,7 +215,11 @@ extension ExecSessionMachine {
                 return [finishCompleted()]
             }
         case .awaiting(let waitPending, let lastError):
-            if !waitPending, outputFinished || allSocketsGone {
+            // Without the wait, the end of the output (or of every socket) asks. With it,
+            // the daemon answers as it closes the sockets; one that has not a drain time
+            // after every socket went away is not trusted to.
+            let waitOverdue = allGoneAt.map { Self.seconds($0, now) >= configuration.drainAfterFinal } ?? false
+            if (!waitPending && (outputFinished || allSocketsGone)) || (waitPending && waitOverdue) {
                 result = .lookingUp(since: now, lastError: lastError)
                 return [.lookUpResult]
             }

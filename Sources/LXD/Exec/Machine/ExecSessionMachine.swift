@@ -80,6 +80,8 @@ public struct ExecSessionMachine: Sendable {
     let startedAt: ExecInstant
     var lastActivity: ExecInstant
     var probeSentAt: ExecInstant?
+    /// When every socket was found gone (a `/wait` still out then is given a drain time).
+    var allGoneAt: ExecInstant?
     /// Set once `finish` was returned; every later event is ignored.
     public internal(set) var isFinished = false
 
