@@ -7,9 +7,9 @@
 //        ↓
 //   Transport (unix, TCP, TLS via COpenSSL)  →  HTTP (HTTP/1.1, upgrade)
 //        ↓
-//   LXD (config, REST, operations, exec)
-//        ↓
-//   Terminal (raw mode, window size, signals: hooks for the exec pump in LXD)
+//   LXD (config, REST, operations; exec: the pure ExecSessionMachine in Exec/Machine,
+//        ↓  the ExecEventLoop that drives N sessions in Engine)
+//   Terminal (raw mode, window size, signals: hooks for the exec event loop)
 //        ↓
 //   lxattach (CLI)
 import PackageDescription
@@ -53,7 +53,8 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["Transport", "WebSocket"]),
         // JSON values, parser and writer: no Foundation on the exec path.
         .target(name: "JSON"),
-        // The LXD API: config, REST envelopes, operations, exec.
+        // The LXD API: config, REST envelopes, operations, exec (a pure session machine
+        // and the one-thread event loop that drives any number of sessions).
         .target(name: "LXD", dependencies: ["HTTP", "Transport", "WebSocket", "JSON"]),
         // lxc's config.yml read with Yams. Yams links Foundation (and ICU), which costs
         // ~5 MiB of RSS at load, so it lives in its own small executable that lxattach

@@ -21,15 +21,10 @@ enum Output {
         err("Error: " + oneLine + "\n")
     }
 
+    /// Best effort: a message that cannot be written has nowhere else to go.
     static func write(_ fd: Int32, _ s: String) {
         var s = s
-        s.withUTF8 { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        s.withUTF8 { buf in _ = LocalIO.writeAll(fd, UnsafeRawBufferPointer(buf)) { true } }
     }
 }
 

@@ -161,6 +161,9 @@ final class ExecSessionDriver {
                 }
             } else if case .deliver(let target) = machine.receivedData(on: fd) {
                 actions += deliver(chunk.bytes, from: fd, to: target, now: now)
+                // A slow reader held us in the write: the output's silence counts from
+                // here, not from the read (the drain and keepalive rules).
+                machine.receivedBytes(on: fd, now: monotonicNanoseconds())
             }
         case .ping(let payload): actions += machine.receivedPing(on: fd, payload: payload, now: now)
         case .pong(let payload): actions += machine.receivedPong(on: fd, payload: payload, now: now)

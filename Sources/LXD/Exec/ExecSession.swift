@@ -83,7 +83,7 @@ extension LXDClient {
                 break
             }
         }
-        // The exit status: a wait on the POST's connection, sent now, read by the pump.
+        // The exit status: a wait on the POST's connection, sent now, read by the event loop.
         var waitStream: (any ByteStream)? = nil
         if failure == nil, let conn = takeIdleConnection() {
             let req = HTTPRequest.get(target("/1.0/operations/\(percentEncode(id))/wait", query: [("timeout", "-1")]))
