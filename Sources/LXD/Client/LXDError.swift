@@ -20,6 +20,9 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
     /// Every socket of an exec closed before the daemon reported the exit status
     /// (daemon killed or restarted, connection cut).
     case sessionLost(String)
+    /// In a cluster, the member holding the instance did not answer in time (frozen,
+    /// overloaded, cut off); the member answering us waited on it.
+    case memberUnresponsive(UnresponsiveMember)
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
         case .config(let e): return e.description
         case .timedOut(let what): return "timed out \(what)"
         case .sessionLost(let why): return "lost the connection to LXD before the command finished (\(redactSecrets(why)))"
+        case .memberUnresponsive(let m): return m.description
         }
     }
 
