@@ -25,7 +25,8 @@ extension LXDClient {
                 // Past the POST (whose timeout `send` words itself): the websocket upgrades.
                 error = .timedOut("after \(formatSeconds(timeouts.connect)) s waiting for LXD to attach the command's websockets")
             }
-            throw explainTimeout(error, instance: instance)
+            // At most 3 s more (less under a short LXATTACH_TIMEOUT): 15 + 3 < 20 s.
+            throw explainTimeout(error, instance: instance, budget: min(3, timeouts.execStart / 2))
         }
     }
 
