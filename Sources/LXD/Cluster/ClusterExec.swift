@@ -44,15 +44,16 @@ extension LXDClient {
             let ms = deadline.remainingMilliseconds
             return ms > 0 ? Double(ms) / 1000 : nil
         }
+        let original = error
         let location: String
         do throws(LXDError) {
-            guard let t = left(), try cluster.isClustered(timeout: t) else { return error }
-            guard let t2 = left(), let found = try cluster.locate(instance: instance, timeout: t2) else { return error }
+            guard let t = left(), try cluster.isClustered(timeout: t) else { return original }
+            guard let t2 = left(), let found = try cluster.locate(instance: instance, timeout: t2) else { return original }
             location = found
         } catch {
-            return error
+            return original   // not the lookup's own failure: what the caller waited for
         }
-        var member = UnresponsiveMember(instance: instance, member: location, waited: error.description)
+        var member = UnresponsiveMember(instance: instance, member: location, waited: original.description)
         if let t = left(), let info = try? cluster.member(location, timeout: t) {
             member.address = info.url
             member.status = info.status
