@@ -136,7 +136,7 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
     }
     let session: ExecSession
     do {
-        session = try client.exec(instance: reference.instance, request)
+        session = try client.execNamingMember(instance: reference.instance, request)
     } catch {
         throw Failure(error)
     }

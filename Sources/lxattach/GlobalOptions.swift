@@ -29,12 +29,13 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// `LXATTACH_TIMEOUT=S`: connecting and each REST request give up after S seconds
-    /// (default: 10 s to connect, 30 s per request).
+    /// (default: 10 s to connect, 30 s per request, 15 s for the POST starting an exec).
     static var timeouts: LXDTimeouts {
         var t = LXDTimeouts()
         if let s = seconds(fromEnvironment: "LXATTACH_TIMEOUT") {
             t.connect = s
             t.request = s
+            t.execStart = s
         }
         return t
     }

@@ -33,12 +33,17 @@ struct OperationCommand: ParsableCommand {
             case .yaml:
                 Output.out(YAMLWriter.string(for: .array(ops.map(\.raw))))
             case .table, .csv, .compact:
-                let headers = ["ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"]
+                // lxc adds LOCATION (the member running the operation) when the server is
+                // clustered, and sorts the rows naturally, column by column.
+                let clustered: Bool
+                do { clustered = try client.cluster.isClustered() } catch { throw Failure(error) }
+                var headers = ["ID", "TYPE", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED"]
+                if clustered { headers.append("LOCATION") }
                 let rows = ops.map { op in
                     [op.id, op.operationClass.uppercased(), op.description, op.status.uppercased(),
-                     op.mayCancel ? "YES" : "NO", lxcDate(op.createdAt)]
+                     op.mayCancel ? "YES" : "NO", lxcDate(op.createdAt)] + (clustered ? [op.location] : [])
                 }
-                Output.out(Table.text(format, headers: headers, rows: rows))
+                Output.out(Table.text(format, headers: headers, rows: NaturalOrder.sorted(rows)))
             }
         }
     }

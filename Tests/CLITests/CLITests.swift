@@ -58,4 +58,19 @@ final class CLITests: XCTestCase {
     func testCSVQuotesWhatNeedsIt() {
         XCTAssertEqual(Table.csv(rows: [["a", "b,c", "say \"hi\""]]), "a,\"b,c\",\"say \"\"hi\"\"\"\n")
     }
+
+    /// lxc sorts table rows with `cli.SortColumnsNaturally`: digits before letters,
+    /// numbers by value, empty cells last, then the next column.
+    func testRowsSortNaturallyLikeLxc() {
+        XCTAssertTrue(NaturalOrder.less("9abc", "10ab"), "9 < 10 by value")
+        XCTAssertTrue(NaturalOrder.less("37b89748", "c6ea406a"), "a digit sorts before a letter")
+        XCTAssertTrue(NaturalOrder.less("a9", "a10"))
+        XCTAssertTrue(NaturalOrder.less("a01", "a001"), "equal values: fewer leading zeros first")
+        XCTAssertTrue(NaturalOrder.less("a", "a0"), "a prefix sorts first")
+        XCTAssertFalse(NaturalOrder.less("abc", "abc"))
+        XCTAssertTrue(NaturalOrder.less("B", "a"), "non-digits compare bytewise")
+        let rows = [["c6ea", "TOKEN", "node1"], ["37b8", "WEBSOCKET", ""], ["37b8", "WEBSOCKET", "node2"], ["10ab", "X", "n"], ["9abc", "X", "n"]]
+        XCTAssertEqual(NaturalOrder.sorted(rows).map { $0.joined(separator: ",") },
+                       ["9abc,X,n", "10ab,X,n", "37b8,WEBSOCKET,node2", "37b8,WEBSOCKET,", "c6ea,TOKEN,node1"])
+    }
 }

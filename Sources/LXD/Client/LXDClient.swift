@@ -9,6 +9,11 @@ public struct LXDTimeouts: Sendable {
     public var connect: Double = 10
     /// One REST request and its response.
     public var request: Double = 30
+    /// Starting an exec: the POST that creates the operation. A healthy daemon answers
+    /// it at once; in a cluster the POST is forwarded to the instance's member and waits
+    /// as long as that member does not answer, so this bound is shorter than `request`
+    /// (see `LXDClient.execNamingMember`).
+    public var execStart: Double = 15
     public init() {}
 }
 
@@ -152,6 +157,12 @@ public final class LXDClient {
         }
         let reused = idle?.isReusable == true
         let conn = try connection(deadline: deadline)
+        // A deadline that passes while the request is out says what it waited for.
+        func unanswered(_ error: HTTPError) -> LXDError {
+            guard case .transport(.timedOut) = error else { return LXDError(error) }
+            let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+            return .timedOut("after \(formatSeconds(timeout ?? timeouts.request)) s waiting for LXD to answer \(method) \(path)")
+        }
         do {
             let response = try conn.send(request, deadline: deadline)
             return try LXDResponse.decode(response)
@@ -162,11 +173,11 @@ public final class LXDClient {
                 let fresh = try connection(deadline: deadline)
                 do {
                     return try LXDResponse.decode(try fresh.send(request, deadline: deadline))
-                } catch let e as HTTPError { throw LXDError(e) } catch let e as LXDError { throw e } catch {
+                } catch let e as HTTPError { throw unanswered(e) } catch let e as LXDError { throw e } catch {
                     throw .protocolViolation("\(error)")
                 }
             }
-            throw LXDError(error)
+            throw unanswered(error)
         } catch let error as LXDError {
             throw error
         } catch {
@@ -181,6 +192,15 @@ public final class LXDClient {
 
     /// The operations API.
     public var operations: Operations { Operations(client: self) }
+}
+
+/// 15 → "15", 2.5 → "2.5", 0.25 → "0.25": seconds as a person writes them.
+func formatSeconds(_ s: Double) -> String {
+    if s == s.rounded(), abs(s) < 1e12 { return String(Int(s)) }
+    let hundredths = Int((s * 100).rounded())
+    var text = "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
+    while text.hasSuffix("0") { text.removeLast() }
+    return text
 }
 
 /// Percent-encodes everything outside RFC 3986's unreserved set.

@@ -26,6 +26,9 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
     case exec(ExecSessionError)
     /// `collect` was given more output than its limit; the command was ended.
     case outputLimitExceeded(Int)
+    /// In a cluster, the member holding the instance did not answer in time (frozen,
+    /// overloaded, cut off); the member answering us waited on it.
+    case memberUnresponsive(UnresponsiveMember)
 
     public var description: String {
         switch self {
@@ -40,6 +43,7 @@ public enum LXDError: Error, CustomStringConvertible, Sendable {
             if case .websocket = e { return "protocol error: \(e.description)" }
             return redactSecrets(e.description)
         case .outputLimitExceeded(let limit): return "the command's output exceeded \(limit) bytes; it was ended"
+        case .memberUnresponsive(let m): return m.description
         }
     }
 

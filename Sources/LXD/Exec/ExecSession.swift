@@ -45,7 +45,10 @@ extension LXDClient {
     /// survives the operation's 5-second afterlife.
     public func exec(instance: String, _ request: ExecRequest) throws(LXDError) -> ExecSession {
         let deadline = Deadline.after(seconds: timeouts.connect)
-        let response = try send("POST", target("/1.0/instances/\(percentEncode(instance))/exec"), body: request.body)
+        // In a cluster the member we talk to forwards the POST; a frozen member makes it
+        // wait, so it has its own bound (`execStart`), shorter than a REST call's.
+        let response = try send("POST", target("/1.0/instances/\(percentEncode(instance))/exec"), body: request.body,
+                                timeout: timeouts.execStart)
         guard response.kind == .async else {
             throw .protocolViolation("exec answered without an operation")
         }

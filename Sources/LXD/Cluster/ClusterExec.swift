@@ -1,0 +1,69 @@
+import Transport
+
+extension LXDClient {
+    /// `exec(instance:_:)`, with two things around it for clusters:
+    ///
+    /// - the POST that starts the command is bounded by `timeouts.execStart` (15 s), not
+    ///   `timeouts.request`: in a cluster the member we talk to forwards it to the
+    ///   instance's member, and a frozen member makes it wait until our deadline;
+    /// - when it times out, the error names the member holding the instance and its
+    ///   address (`explainTimeout`), found in a few more seconds at most, not a second
+    ///   full timeout.
+    ///
+    /// Errors the daemon sends (e.g. for a member already marked offline) pass unchanged.
+    public func execNamingMember(instance: String, _ request: ExecRequest) throws(LXDError) -> ExecSession {
+        do {
+            return try exec(instance: instance, request)
+        } catch {
+            var error = error
+            if case .transport(.timedOut(let what)) = error, what == "read" || what == "write" {
+                // Past the POST (whose timeout `send` words itself): the websocket upgrades.
+                error = .timedOut("after \(formatSeconds(timeouts.connect)) s waiting for LXD to attach the command's websockets")
+            }
+            // At most 3 s more (less under a short LXATTACH_TIMEOUT): 15 + 3 < 20 s.
+            throw explainTimeout(error, instance: instance, budget: min(3, timeouts.execStart / 2))
+        }
+    }
+
+    /// When `error` is a timeout and the server is a cluster member: the same error
+    /// naming the member that holds `instance` (`.memberUnresponsive`). Otherwise, or
+    /// when the member cannot be learned within `budget` seconds, `error` itself.
+    ///
+    /// Only requests the cluster database answers are used (GET /1.0, the storage
+    /// pools' volume lists, GET /1.0/cluster/members/<name>): ~0.1 s each with a frozen
+    /// member, where GET /1.0/instances/<name> would wait on it again.
+    public func explainTimeout(_ error: LXDError, instance: String, budget: Double = 3) -> LXDError {
+        guard error.isTimeout else { return error }
+        let deadline = Deadline.after(seconds: budget)
+        func left() -> Double? {
+            let ms = deadline.remainingMilliseconds
+            return ms > 0 ? Double(ms) / 1000 : nil
+        }
+        let original = error
+        let location: String
+        do throws(LXDError) {
+            guard let t = left(), try cluster.isClustered(timeout: t) else { return original }
+            guard let t2 = left(), let found = try cluster.locate(instance: instance, timeout: t2) else { return original }
+            location = found
+        } catch {
+            return original   // not the lookup's own failure: what the caller waited for
+        }
+        var member = UnresponsiveMember(instance: instance, member: location, waited: original.description)
+        if let t = left(), let info = try? cluster.member(location, timeout: t) {
+            member.address = info.url
+            member.status = info.status
+            member.statusMessage = info.message
+        }
+        return .memberUnresponsive(member)
+    }
+}
+
+extension LXDError {
+    /// A deadline of ours passed (as opposed to the daemon answering with an error).
+    public var isTimeout: Bool {
+        switch self {
+        case .timedOut, .transport(.timedOut), .http(.transport(.timedOut)): return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,143 @@
+// lxattach against a real three-member LXD 5.0.2 cluster (Scripts/testbed-cluster):
+// exec to the instance on every member, through node1's unix socket (the member
+// forwards the POST and proxies the websockets) and over TLS through node2 (the
+// cluster certificate pinned), checked against the real lxc where it can serve as
+// the reference. Fails (never skips) when the cluster is missing: run Scripts/testbed.
+import Foundation
+import LXD
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class ClusterExecTests: XCTestCase {
+    /// No remote: conf-cluster's default, `cluster`, node1's unix socket; "n2:" is HTTPS to node2.
+    private let ways = ["", "n2:"]
+
+    /// Every (way in, instance) pair: each member's instance through each way.
+    private var targets: [String] {
+        ways.flatMap { way in ClusterBed.members.map { way + $0.instance } }
+    }
+
+    override func setUpWithError() throws {
+        for member in ClusterBed.members { _ = try ClusterBed.pid(of: member) }
+    }
+
+    /// The test bed itself: three members Online, each instance Running on its member
+    /// (as the real lxc sees it), and the library's `instances.list()` says the same.
+    func testEveryMemberHoldsItsRunningInstance() throws {
+        let members = try clxc(["cluster", "list", "--format", "csv"])
+        XCTAssertEqual(members.status, 0, "\(members)")
+        for member in ClusterBed.members {
+            let row = members.stdoutText.split(separator: "\n").first { $0.hasPrefix(member.name + ",") }
+            XCTAssertNotNil(row, "\(member.name) missing: \(members.stdoutText)")
+            XCTAssertTrue(row?.contains(member.url) == true && row?.contains(",ONLINE,") == true, "\(row ?? "")")
+        }
+        let list = try clxc(["list", "--format", "csv", "-c", "nsL"])
+        XCTAssertEqual(list.status, 0, "\(list)")
+        var variables = ProcessInfo.processInfo.environment
+        variables["LXD_CONF"] = ClusterBed.conf
+        variables["LXC_REMOTE"] = nil
+        let environment = ClientEnvironment(flavor: .lxd, variables: variables,
+                                            fileExists: { FileManager.default.fileExists(atPath: $0) })
+        var loader = ConfigLoader(environment: environment)
+        loader.readerPath = try Built.lxattachConfig()
+        let config = try loader.load().config
+        for remote in ["cluster", "n3"] {
+            let client = LXDClient(remote: try config.resolve(remote: remote, in: environment))
+            let ours = try client.instances.list()
+            for member in ClusterBed.members {
+                XCTAssertTrue(list.stdoutText.split(separator: "\n").contains("\(member.instance),RUNNING,\(member.name)"),
+                              "lxc: \(list.stdoutText)")
+                let summary = ours.first { $0.name == member.instance }
+                XCTAssertEqual(summary, InstanceSummary(name: member.instance, status: "Running", type: "container",
+                                                        location: member.name), "\(remote): \(ours)")
+                XCTAssertEqual(try client.cluster.locate(instance: member.instance), member.name)
+                XCTAssertEqual(try client.cluster.member(member.name).url, member.url)
+            }
+            XCTAssertTrue(try client.cluster.isClustered())
+            XCTAssertNil(try client.cluster.locate(instance: "lxc-no-such-instance"))
+            XCTAssertEqual(try client.cluster.members().map(\.name), ClusterBed.members.map(\.name))
+        }
+    }
+
+    func testExitStatusesAndMessagesOnEveryMember() throws {
+        let cases: [(command: [String], status: Int32, stderr: String)] = [
+            (["true"], 0, ""),
+            (["sh", "-c", "exit 7"], 7, ""),
+            (["/nonexistent"], 127, "Error: Command not found\n"),
+            (["sh", "-c", "kill -TERM $$"], 143, ""),
+        ]
+        for target in targets {
+            for c in cases {
+                let r = try clattach(["exec", target, "--"] + c.command, timeout: 30)
+                XCTAssertEqual(r.status, c.status, "\(target): \(r)")
+                XCTAssertEqual(r.stderrText, c.stderr, "\(target): \(r)")
+            }
+        }
+        // The real lxc gives the same statuses through the same ways.
+        for target in ["lxc-n3a", "n2:lxc-n1a"] {
+            let r = try clxc(["exec", target, "--", "sh", "-c", "exit 7"])
+            XCTAssertEqual(r.status, 7, "\(r)")
+        }
+    }
+
+    /// Interleaved writes to both streams, with NUL and 0xFF: each side gets its own bytes.
+    func testStdoutAndStderrStaySeparateOnEveryMember() throws {
+        let script = """
+            i=0; while [ $i -lt 200 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
+            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2
+            """
+        let out = Array((0..<200).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
+        let err = Array((0..<200).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
+        for target in targets {
+            let r = try clattach(["exec", target, "--", "sh", "-c", script], timeout: 30)
+            XCTAssertEqual(r.status, 0, "\(target): \(r)")
+            XCTAssertEqual(r.stdout, out, "\(target): stdout differs")
+            XCTAssertEqual(r.stderr, err, "\(target): stderr differs")
+        }
+    }
+
+    /// 4 MiB of random bytes through `cat` and into `sha256sum` on every member, by every way.
+    func testFourMiBBinaryRoundTripOnEveryMember() throws {
+        let data = try ExecChecks.randomBytes(4 << 20)
+        let sum = try ExecChecks.sha256(data)
+        for target in targets {
+            let echo = try clattach(["exec", target, "--", "cat"], stdin: .bytes(data), timeout: 60)
+            XCTAssertEqual(echo.status, 0, "\(target): \(echo)")
+            XCTAssertEqual(echo.stdout.count, data.count, target)
+            XCTAssertTrue(echo.stdout == data, "\(target): the bytes through cat differ")
+            let remote = try clattach(["exec", target, "--", "sha256sum"], stdin: .bytes(data), timeout: 60)
+            XCTAssertEqual(remote.status, 0, "\(target): \(remote)")
+            XCTAssertEqual(String(remote.stdoutText.prefix(64)), sum, "\(target): \(remote)")
+        }
+    }
+
+    // MARK: interactive, in a real terminal (tmux)
+
+    private let prompt = "~ #"
+
+    /// An interactive shell on node3's instance through node1's socket, and on node1's
+    /// through node2 over TLS: prompt, hostname, window size and its change, exit status,
+    /// terminal restored.
+    func testInteractiveShellOnAnotherMemberBySocketAndTLS() throws {
+        for (target, host) in [("lxc-n3a", "lxc-n3a"), ("n2:lxc-n1a", "lxc-n1a")] {
+            let tmux = try TmuxSession(width: 100, height: 30)
+            defer { tmux.close() }
+            let run = try WrappedRun(tmux, ["exec", target, "--", "sh"],
+                                     setup: "unset LXC_REMOTE LXD_SOCKET LXD_DIR; export LXD_CONF=\(shellQuote(ClusterBed.conf))")
+            tmux.waitForPrefix(prompt)
+            try tmux.type("echo host-$(hostname)")
+            tmux.waitForLine("host-\(host)")
+            try tmux.type("stty size")
+            tmux.waitForLine("30 100")
+            let seen = try tmux.resizeAndAskRemoteSize(width: 120, height: 40)
+            XCTAssertEqual(seen.last, "S40x120", "\(target): the remote PTY never got the new size: \(seen)")
+            try tmux.type("exit 3")
+            XCTAssertEqual(run.waitForExit(), 3, "\(target): \(tmux.capture())")
+            XCTAssertEqual(run.stderr, "", target)
+            run.assertTerminalRestored()
+        }
+    }
+}

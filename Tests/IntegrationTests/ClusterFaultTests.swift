@@ -1,0 +1,94 @@
+// A cluster member that stops answering (its daemon SIGSTOPped, as a hung or cut-off
+// machine would be): exec to its instance must end in bounded time with one line
+// naming the member, by every way in; once the cluster has marked the member offline,
+// the daemon's own error is shown as it is. The member is continued afterwards and
+// the test waits until it is Online again.
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class ClusterFaultTests: XCTestCase {
+    override func setUpWithError() throws {
+        for member in ClusterBed.members { _ = try ClusterBed.pid(of: member) }
+    }
+
+    /// Runs every job at once; results in order (nil: the command could not be started).
+    private func atOnce(_ jobs: [@Sendable () throws -> CommandResult]) -> [CommandResult?] {
+        let box = ResultBox(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in box.set(i, Result { try jobs[i]() }) }
+        return jobs.indices.map { (try? box.get($0).get()) ?? nil }
+    }
+
+    /// The one line lxattach must print when the instance's member does not answer.
+    private func assertNamesTheMember(_ r: CommandResult, _ member: ClusterBed.Member, way: String,
+                                      file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 255, "\(way): \(r)", file: file, line: line)
+        XCTAssertLessThan(r.seconds, 20, "\(way): \(r)", file: file, line: line)
+        XCTAssertEqual(r.stdout, [], "\(way): \(r)", file: file, line: line)
+        let lines = r.stderrText.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "\(way): \(r)", file: file, line: line)
+        let text = String(lines.first ?? "")
+        XCTAssertTrue(text.hasPrefix("Error: cluster member \(member.name) (\(member.url)"), "\(way): \(text)", file: file, line: line)
+        XCTAssertTrue(text.contains("which holds \(member.instance), did not answer: "), "\(way): \(text)", file: file, line: line)
+        XCTAssertTrue(text.hasSuffix("timed out after 15 s waiting for LXD to answer POST /1.0/instances/\(member.instance)/exec"),
+                      "\(way): \(text)", file: file, line: line)
+    }
+
+    func testFrozenMemberIsNamedWithinTwentySecondsThenItsOfflineErrorIsShownAsIs() throws {
+        let node3 = ClusterBed.members[2]
+        let instance = node3.instance
+        let ways = ["", "n2:"]   // node1's unix socket, and TLS through node2
+        let frozen = try FrozenMember(node3)
+        defer { frozen.thaw() }
+
+        // 1. Frozen, not yet offline: the forwarded POST waits; lxattach gives up on it,
+        // asks the cluster database where the instance lives, and names the member.
+        let started = Date()
+        let frozenRuns = atOnce(ways.map { way in { try clattach(["exec", way + instance, "--", "true"], timeout: 40) } })
+        for (way, r) in zip(ways, frozenRuns) {
+            assertNamesTheMember(try XCTUnwrap(r, way), node3, way: way)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20)
+
+        // 2. Marked offline in the database. A member whose event connection to node3 is
+        // gone refuses at once... after its own 10 s wait ("Missing event connection with
+        // target cluster member"); one that still holds it forwards and waits like before.
+        // lxc and lxattach, side by side, by each way: lxattach shows the daemon's error
+        // exactly as lxc does, or names the member where lxc is left waiting.
+        waitUntil("\(node3.name) marked Offline", timeout: 60, interval: 0.5) {
+            let m = try? clxc(["query", "/1.0/cluster/members/\(node3.name)"], timeout: 10, failOnTimeout: false)
+            return m?.stdoutText.contains("\"status\": \"Offline\"") == true
+        }
+        let offlineRuns = atOnce(ways.flatMap { way -> [@Sendable () throws -> CommandResult] in [
+            { try clxc(["exec", way + instance, "--", "true"], timeout: 16, failOnTimeout: false) },
+            { try clattach(["exec", way + instance, "--", "true"], timeout: 40) },
+        ] })
+        var refused = 0
+        for (i, way) in ways.enumerated() {
+            let reference = try XCTUnwrap(offlineRuns[2 * i], way)
+            let ours = try XCTUnwrap(offlineRuns[2 * i + 1], way)
+            if !reference.timedOut && reference.status == 1 {
+                refused += 1
+                XCTAssertTrue(reference.stderrText.hasPrefix("Error: "), "\(way): \(reference)")
+                XCTAssertEqual(ours.status, 255, "\(way): \(ours)")
+                XCTAssertEqual(ours.stderrText, reference.stderrText, "\(way): the daemon's error, as lxc shows it")
+                XCTAssertLessThan(ours.seconds, 15, "\(way): \(ours)")
+            } else {
+                XCTAssertTrue(reference.timedOut, "\(way): lxc neither refused nor waited: \(reference)")
+                assertNamesTheMember(ours, node3, way: way)
+                XCTAssertTrue(ours.stderrText.contains("status Offline"), "\(way): \(ours)")
+            }
+        }
+        XCTAssertGreaterThan(refused, 0, "no member ever refused exec to the offline member: \(offlineRuns)")
+        frozen.thaw()
+
+        // 3. Back: the same exec works again.
+        for way in ways {
+            let r = try clattach(["exec", way + instance, "--", "sh", "-c", "exit 6"], timeout: 30)
+            XCTAssertEqual(r.status, 6, "\(way): \(r)")
+        }
+    }
+}
