@@ -1,6 +1,9 @@
 import Glibc
 import Transport
 
+/// Names one session of an `ExecEventLoop`.
+public typealias ExecSessionID = Int
+
 /// One thread, one poll(2), any number of exec sessions. Each session's protocol is its
 /// `ExecSessionMachine`; the loop owns the descriptors and time, and hands each ready
 /// descriptor to its session's driver. The CLI's single exec is N = 1.
@@ -15,6 +18,10 @@ public final class ExecEventLoop {
     /// Hooks for every session (a signal relay that forwards to all of them).
     private let hooks: ExecHooks?
     private var poller = ExecPoller()
+    private var nextID: ExecSessionID = 0
+    /// A descriptor whose readability runs `onWake` on the loop's thread: how other
+    /// threads hand work to a loop that runs forever (`ExecEventLoopThread`).
+    var waker: (fd: Int32, onWake: () -> Void)?
     /// Longest wait in one poll: deadlines are exact, this only bounds surprises.
     static let maxWaitMilliseconds: Int32 = 1000
 
@@ -26,14 +33,24 @@ public final class ExecEventLoop {
     public var activeCount: Int { drivers.count { !$0.isDone } }
 
     /// Adds a started session; `completion` runs on the loop's thread when it ends.
+    /// Returns the session's id for `control(_:_:)`.
+    @discardableResult
     public func add(_ session: ExecSession, io: ExecIO, hooks: ExecHooks? = nil,
                     configuration: ExecSessionMachine.Configuration = ExecSessionMachine.Configuration(),
-                    completion: @escaping (Result<ExecResult, LXDError>) -> Void) {
+                    completion: @escaping (Result<ExecResult, LXDError>) -> Void) -> ExecSessionID {
         let now = monotonicNanoseconds()
-        let driver = ExecSessionDriver(session: session, io: io, hooks: hooks, configuration: configuration,
+        nextID += 1
+        let driver = ExecSessionDriver(id: nextID, session: session, io: io, hooks: hooks, configuration: configuration,
                                        loop: self, now: now, completion: completion)
         drivers.append(driver)
         driver.start(now: now)
+        return nextID
+    }
+
+    /// Requests for one session (a signal, a resize, a kill); ignored once it ended.
+    public func control(_ id: ExecSessionID, _ actions: [ExecControlAction]) {
+        guard let d = drivers.first(where: { $0.id == id && !$0.isDone }) else { return }
+        d.control(actions, now: monotonicNanoseconds())
     }
 
     /// Runs until every session has ended. Throws only when poll(2) itself fails.
@@ -45,6 +62,14 @@ public final class ExecEventLoop {
         }
     }
 
+    /// Runs for ever, waiting on `waker` when there is no session (`ExecEventLoopThread`).
+    func runForever() -> Never {
+        while true {
+            drivers.removeAll { $0.isDone }
+            do { try turn() } catch { usleep(10_000) }  // poll(2) failing is not a state to spin in
+        }
+    }
+
     /// One turn: work without readiness, one poll, the ready descriptors, the deadlines.
     private func turn() throws(LXDError) {
         var now = monotonicNanoseconds()
@@ -52,6 +77,7 @@ public final class ExecEventLoop {
         poller.reset()
         for (i, d) in drivers.enumerated() where !d.isDone { d.register(&poller, index: i) }
         if let fd = hooks?.pollDescriptor { poller.add(fd, Int16(POLLIN), session: -1, source: .hooks) }
+        if let waker { poller.add(waker.fd, Int16(POLLIN), session: -2, source: .hooks) }
 
         var timeout = Self.maxWaitMilliseconds
         if drivers.contains(where: { !$0.isDone && $0.hasBufferedInput }) {
@@ -67,7 +93,9 @@ public final class ExecEventLoop {
         }
         now = monotonicNanoseconds()
         for (session, source, revents) in poller.ready {
-            if session < 0 {
+            if session == -2 {
+                waker?.onWake()
+            } else if session < 0 {
                 broadcast(hooks?.readable() ?? [], now: now)
             } else {
                 drivers[session].ready(source, revents: revents, now: now)

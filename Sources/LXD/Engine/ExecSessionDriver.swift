@@ -5,6 +5,7 @@ import WebSocket
 /// the events to its `ExecSessionMachine`, reads local input, writes output to the
 /// sinks, performs the machine's actions. It decides nothing about the protocol.
 final class ExecSessionDriver {
+    let id: ExecSessionID
     let session: ExecSession
     var machine: ExecSessionMachine
     let io: ExecIO
@@ -23,8 +24,9 @@ final class ExecSessionDriver {
 
     static let inputChunk = 128 * 1024
 
-    init(session: ExecSession, io: ExecIO, hooks: ExecHooks?, configuration: ExecSessionMachine.Configuration,
+    init(id: ExecSessionID, session: ExecSession, io: ExecIO, hooks: ExecHooks?, configuration: ExecSessionMachine.Configuration,
          loop: ExecEventLoop, now: ExecInstant, completion: @escaping (Result<ExecResult, LXDError>) -> Void) {
+        self.id = id
         self.session = session
         self.io = io
         self.hooks = hooks
@@ -82,6 +84,21 @@ final class ExecSessionDriver {
 
     /// Work that needs no readiness: in-memory input as fast as the socket takes it.
     func beforePoll(now: ExecInstant) {
+        if case .queue(let queue) = io.input, let ch = session.channels[.stdin] {
+            while !isDone, machine.acceptsInput, ch.isReadyForInput {
+                switch queue.take(max: Self.inputChunk) {
+                case .bytes(let bytes):
+                    bytes.withUnsafeBytes { ch.prepareInput($0) }
+                    sendPreparedInput(ch, now: now)
+                case .ended:
+                    perform(inputEnded(now: now), now: now)
+                    return
+                case .empty:
+                    return
+                }
+            }
+            return
+        }
         guard case .bytes(let data) = io.input, let ch = session.channels[.stdin] else { return }
         while !isDone, machine.acceptsInput, ch.isReadyForInput {
             guard inputOffset < data.count else {

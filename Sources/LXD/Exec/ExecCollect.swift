@@ -21,43 +21,44 @@ extension ExecSession {
     /// Output beyond `limit` bytes per stream ends the command (its top process is
     /// killed, as when a reader goes away) and throws: memory stays bounded.
     public func collect(input: [UInt8] = [], limit: Int = 64 << 20) throws(LXDError) -> ExecOutput {
-        final class Sink {
-            var bytes: [UInt8] = []
-            var overflow = false
-        }
-        let out = Sink()
-        let err = Sink()
-        func append(_ sink: Sink) -> (UnsafeRawBufferPointer) -> Void {
-            { chunk in
-                if sink.bytes.count + chunk.count > limit {
-                    sink.overflow = true
-                } else {
-                    sink.bytes.append(contentsOf: chunk)
-                }
-            }
-        }
-        let io = ExecIO(input: input.isEmpty ? .none : .bytes(input), stdout: .handler(append(out)), stderr: .handler(append(err)))
-        let result = try run(io, hooks: OverflowHook(out: { out.overflow || err.overflow }))
-        if out.overflow || err.overflow {
-            throw .outputLimitExceeded(limit)
-        }
-        guard let status = result.exitStatus else { throw .sessionLost("no exit status") }
-        return ExecOutput(status: status, stdout: out.bytes, stderr: err.bytes, operation: result.operation)
+        let collector = ExecCollector(limit: limit)
+        let result = try run(collector.io(input: input), hooks: collector)
+        return try collector.output(result)
     }
 }
 
-/// Ends the command once the collected output overflowed (checked every loop turn).
-private final class OverflowHook: ExecHooks {
-    let overflowed: () -> Bool
+/// Gathers a session's stdout and stderr in memory, up to `limit` bytes each; past it
+/// the command is ended (checked every loop turn) and `output` throws.
+final class ExecCollector: ExecHooks {
+    let limit: Int
+    private var stdout: [UInt8] = []
+    private var stderr: [UInt8] = []
+    private var overflow = false
     private var fired = false
 
-    init(out overflowed: @escaping () -> Bool) {
-        self.overflowed = overflowed
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func io(input: [UInt8]) -> ExecIO {
+        ExecIO(input: input.isEmpty ? .none : .bytes(input),
+               stdout: .handler { [unowned self] in self.append($0, to: &self.stdout) },
+               stderr: .handler { [unowned self] in self.append($0, to: &self.stderr) })
+    }
+
+    private func append(_ chunk: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        if bytes.count + chunk.count > limit { overflow = true } else { bytes.append(contentsOf: chunk) }
     }
 
     func check() -> [ExecControlAction] {
-        guard !fired, overflowed() else { return [] }
+        guard !fired, overflow else { return [] }
         fired = true
         return [.kill(reason: "output limit")]
+    }
+
+    func output(_ result: ExecResult) throws(LXDError) -> ExecOutput {
+        if overflow { throw .outputLimitExceeded(limit) }
+        guard let status = result.exitStatus else { throw .sessionLost("no exit status") }
+        return ExecOutput(status: status, stdout: stdout, stderr: stderr, operation: result.operation)
     }
 }

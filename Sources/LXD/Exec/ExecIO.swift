@@ -8,6 +8,8 @@ public struct ExecIO {
         case fd(Int32)
         /// These bytes, then the end of input.
         case bytes([UInt8])
+        /// What another thread or task writes, until it finishes the queue.
+        case queue(ExecInputQueue)
     }
 
     /// Where output goes.
