@@ -36,7 +36,7 @@ private func run(_ input: [UInt8], _ configuration: WebSocketDecoderConfiguratio
                         }
                         precondition(kind == c.kind, "chunk kind changed inside a message")
                         message.append(contentsOf: c.bytes)
-                        precondition(message.count <= configuration.maxMessageSize, "message over limit")
+                        precondition(message.count <= configuration.maxMessageSize ?? .max, "message over limit")
                         if c.isMessageEnd {
                             if c.kind == .text {
                                 precondition(UTF8Validator.isValid(message), "invalid UTF-8 delivered")
