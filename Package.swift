@@ -21,6 +21,10 @@ let package = Package(
         .executable(name: "lxattach-config", targets: ["lxattach-config"]),
         .library(name: "LXD", targets: ["LXD"]),
         .library(name: "WebSocket", targets: ["WebSocket"]),
+        // For the libFuzzer harnesses (Fuzz/Package.swift), which use this package by path.
+        .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "LXDConfigYAML", targets: ["LXDConfigYAML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -246,7 +246,8 @@ public struct HTTPResponseParser: Sendable {
             throw .malformedResponse("bad status line \"\(printable(bytes))\"")
         }
         let digits = bytes[9..<12]
-        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), bytes.count == 12 || bytes[12] == 32 else {
+        // Three digits, the first 1-9: a status below 100 has no class (RFC 9110 §15).
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), bytes[9] != 48, bytes.count == 12 || bytes[12] == 32 else {
             throw .malformedResponse("bad status code in \"\(printable(bytes))\"")
         }
         r.version = String(decoding: bytes[0..<8], as: UTF8.self)

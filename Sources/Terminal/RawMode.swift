@@ -12,6 +12,11 @@ public final class RawMode {
     /// Switches `fd` to raw mode (like Go's `term.MakeRaw`, which `lxc` uses): no echo,
     /// no canonical line editing, no signal keys, no output post-processing, 8-bit.
     /// Returns nil when `fd` is not a terminal.
+    ///
+    /// Entered and left with `TCSADRAIN`, as ssh does: pending output is written first,
+    /// and keys typed before (type-ahead, an expect-style driver's first line) stay queued
+    /// for the remote command, or for the local shell after we leave. `TCSAFLUSH` would
+    /// discard them.
     public init?(fileDescriptor fd: Int32) {
         var original = termios()
         guard isatty(fd) == 1, tcgetattr(fd, &original) == 0 else { return nil }
@@ -28,14 +33,14 @@ public final class RawMode {
             cc[Int(VTIME)] = 0
         }
         TerminalRestorer.remember(fd: fd, settings: original)
-        _ = tcsetattr(fd, TCSAFLUSH, &raw)
+        _ = tcsetattr(fd, TCSADRAIN, &raw)
     }
 
     /// Restores the saved settings; idempotent.
     public func restore() {
         guard active else { return }
         active = false
-        _ = tcsetattr(fileDescriptor, TCSAFLUSH, &saved)
+        _ = tcsetattr(fileDescriptor, TCSADRAIN, &saved)
         TerminalRestorer.forget()
     }
 
@@ -60,9 +65,11 @@ public enum TerminalRestorer {
     static func forget() { fd = -1 }
 
     /// Restores the terminal if a `RawMode` is active. Safe in a signal handler.
+    /// `TCSANOW`: nothing typed is discarded, and a fatal path never blocks on output a
+    /// stalled terminal will not take.
     public static func restoreNow() {
         guard fd >= 0 else { return }
-        _ = tcsetattr(fd, TCSAFLUSH, &settings)
+        _ = tcsetattr(fd, TCSANOW, &settings)
         fd = -1
     }
 }

@@ -2,8 +2,9 @@
 ///
 /// Bytes may be split anywhere. Data payloads are unmasked in place and handed out as
 /// chunks as soon as they arrive, so memory stays bounded by the caller's read buffer
-/// plus at most 14 header bytes and one 125-byte control payload; control frames are
-/// buffered and delivered whole. Every framing rule of §5 that binds a receiver is
+/// plus at most 14 header bytes and one 125-byte control payload, whatever the frame
+/// and message sizes (so they are unlimited by default); control frames are buffered
+/// and delivered whole. Every framing rule of §5 that binds a receiver is
 /// checked here and reported as a `WebSocketProtocolError` carrying the close code.
 ///
 /// Use it as a loop around `parseStep`:
@@ -184,11 +185,13 @@ public struct WebSocketDecoder {
             messageStartPending = true
             utf8.reset()
         }
-        if length > configuration.maxFrameSize { throw .frameTooLarge(limit: configuration.maxFrameSize) }
-        if length > configuration.maxMessageSize - messageLength {
-            throw .messageTooLarge(limit: configuration.maxMessageSize)
+        // Policy limits only (off by default): the payload is streamed, not buffered.
+        if let limit = configuration.maxFrameSize, length > limit { throw .frameTooLarge(limit: limit) }
+        if let limit = configuration.maxMessageSize, length > limit - messageLength {
+            throw .messageTooLarge(limit: limit)
         }
-        messageLength += length
+        // Saturating: without a limit, a long fragmented message must not overflow.
+        messageLength = length > Int.max - messageLength ? Int.max : messageLength + length
         frameKey = header.maskKey
         frameOffset = 0
         frameFin = header.fin

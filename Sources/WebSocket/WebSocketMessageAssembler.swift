@@ -3,16 +3,17 @@
 /// For callers that want complete messages (LXD's `/1.0/events` stream sends one JSON
 /// text message per event); exec data should rather stream the chunks directly.
 /// Control frames interleaved inside a fragmented message (§5.4) pass straight through.
-/// The decoder already enforces `maxMessageSize`; the assembler checks it again so it
-/// is safe to feed from any event source.
+/// The decoder streams and so sets no size limit by default; the assembler buffers, so
+/// it enforces `maxMessageSize` itself (1009), whatever feeds it.
 public struct WebSocketMessageAssembler {
     /// The largest message buffered before failing with 1009.
     public let maxMessageSize: Int
     private var buffer: [UInt8] = []
     private var kind: WebSocketMessageKind?
 
-    /// An assembler; the default limit matches `WebSocketDecoderConfiguration`'s.
-    public init(maxMessageSize: Int = WebSocketDecoderConfiguration().maxMessageSize) {
+    /// An assembler; the default limit is `WebSocketDecoderConfiguration`'s
+    /// `maxBufferedMessageSize` (16 MiB).
+    public init(maxMessageSize: Int = WebSocketDecoderConfiguration.defaultMaxBufferedMessageSize) {
         self.maxMessageSize = maxMessageSize
     }
 

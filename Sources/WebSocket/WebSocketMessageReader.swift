@@ -4,10 +4,11 @@ public struct WebSocketMessageReader {
     public private(set) var decoder: WebSocketDecoder
     private var assembler: WebSocketMessageAssembler
 
-    /// A reader with the given limits and role.
+    /// A reader with the given limits and role; whole messages are bounded by
+    /// `configuration.maxBufferedMessageSize`.
     public init(configuration: WebSocketDecoderConfiguration = WebSocketDecoderConfiguration()) {
         decoder = WebSocketDecoder(configuration: configuration)
-        assembler = WebSocketMessageAssembler(maxMessageSize: configuration.maxMessageSize)
+        assembler = WebSocketMessageAssembler(maxMessageSize: configuration.maxBufferedMessageSize)
     }
 
     /// Decodes all of `buffer` (unmasking it in place) and returns the messages it

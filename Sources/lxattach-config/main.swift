@@ -7,28 +7,35 @@
 import Foundation
 import LXDConfigYAML
 
-func fail(_ message: String, status: Int32 = 1) -> Never {
+/// One line `Error: <message>` on stderr; returns the exit status.
+func fail(_ message: String, status: Int32 = 1) -> Int32 {
     FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-    exit(status)
+    return status
 }
 
-let arguments = CommandLine.arguments
-guard arguments.count == 2, !arguments[1].hasPrefix("-") || arguments[1] == "-" else {
-    fail("usage: lxattach-config <path-to-config.yml>", status: 2)
+/// The whole run, returning the exit status: every value is released before the process
+/// exits (LeakSanitizer cannot follow the packed pointers of values still alive at exit).
+func run(_ arguments: [String]) -> Int32 {
+    guard arguments.count == 2, !arguments[1].hasPrefix("-") || arguments[1] == "-" else {
+        return fail("usage: lxattach-config <path-to-config.yml>", status: 2)
+    }
+    let path = arguments[1]
+    let data: Data
+    do {
+        data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+        return fail("no such file")
+    } catch {
+        return fail((error as NSError).localizedDescription)
+    }
+    guard let text = String(data: data, encoding: .utf8) else { return fail("the file is not valid UTF-8") }
+    do {
+        let json = try ConfigYAML.normalizedJSON(text)
+        FileHandle.standardOutput.write(Data((json + "\n").utf8))
+    } catch {
+        return fail(error.description)
+    }
+    return 0
 }
-let path = arguments[1]
-let data: Data
-do {
-    data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
-} catch let error as CocoaError where error.code == .fileReadNoSuchFile {
-    fail("no such file")
-} catch {
-    fail((error as NSError).localizedDescription)
-}
-guard let text = String(data: data, encoding: .utf8) else { fail("the file is not valid UTF-8") }
-do {
-    let json = try ConfigYAML.normalizedJSON(text)
-    FileHandle.standardOutput.write(Data((json + "\n").utf8))
-} catch {
-    fail(error.description)
-}
+
+exit(run(CommandLine.arguments))

@@ -34,8 +34,7 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("disable-stdin")], help: "Do not read stdin (like ssh -n).")
     var disableStdin = false
 
-    @Option(name: .long, help: ArgumentHelp("Environment variable to set (repeatable).", valueName: "KEY=VALUE"))
-    var env: [String] = []
+    @OptionGroup var envOptions: EnvironmentOptions
 
     @Option(name: .long, help: "Directory to run the command in.")
     var cwd: String?
@@ -62,9 +61,6 @@ struct ExecCommand: ParsableCommand {
             throw ValidationError("You can't pass -t or -T at the same time as --mode")
         }
         if argv.isEmpty { throw ValidationError("Missing command to run after --") }
-        for item in env {
-            if item.hasPrefix("=") || item.isEmpty { throw ValidationError("Bad --env value \"\(item)\": expected KEY=VALUE") }
-        }
     }
 
     var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -82,13 +78,7 @@ struct ExecCommand: ParsableCommand {
 
         var environment: [(String, String)] = []
         if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
-        for item in env {
-            if let eq = item.firstIndex(of: "=") {
-                environment.append((String(item[..<eq]), String(item[item.index(after: eq)...])))
-            } else {
-                environment.append((item, ""))
-            }
-        }
+        environment += try envOptions.resolved()
         let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
                                   user: user, group: group, cwd: cwd)
         try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin)
@@ -110,14 +100,19 @@ struct ShellCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var envOptions: EnvironmentOptions
+
     @Argument(help: "[remote:]instance")
     var instance: String
 
     func run() throws {
         var environment: [(String, String)] = []
         if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
+        let entries = try envOptions.resolved()
+        environment += entries
         let interactive = isatty(0) == 1 && isatty(1) == 1
-        let request = ExecRequest(command: ["su", "-l"], environment: environment, interactive: interactive)
+        let request = ExecRequest(command: Self.loginCommand(carrying: entries), environment: environment,
+                                  interactive: interactive)
         try runExec(global: global, instance: instance, request: request, disableStdin: false)
     }
 }

@@ -61,6 +61,7 @@ struct GlobalOptions: ParsableArguments {
     func client(remote: String, config: LXCConfig, environment: ClientEnvironment) throws -> LXDClient {
         do {
             let resolved = try config.resolve(remote: remote, in: environment)
+            if let key = resolved.clientKeyPath, let warning = KeyFilePermissions.warning(forKeyAt: key) { Output.err(warning + "\n") }
             let client = LXDClient(remote: resolved, project: project)
             client.timeouts = Self.timeouts
             if debug {

@@ -20,7 +20,7 @@ final class CLITests: XCTestCase {
     func testExecTakesOptionsAfterTheInstanceAndTheCommandVerbatim() throws {
         let cmd = try ExecCommand.parse(["c1", "--env", "A=b", "-T", "--user", "1000", "--", "sh", "-c", "echo --env", "-t"])
         XCTAssertEqual(cmd.instance, "c1")
-        XCTAssertEqual(cmd.env, ["A=b"])
+        XCTAssertEqual(cmd.envOptions.env, ["A=b"])
         XCTAssertEqual(cmd.user, 1000)
         XCTAssertTrue(cmd.forceNoninteractive)
         XCTAssertFalse(cmd.forceInteractive, "-t after -- belongs to the command")

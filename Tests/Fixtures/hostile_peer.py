@@ -8,7 +8,9 @@ that lxattach ends in bounded time with one clear line.
 Usage: hostile_peer.py SOCKET_PATH MODE
 Modes:
   garbage      websockets attach, then fd 1 gets a masked frame (illegal from a server)
-  huge         fd 1 gets a frame header announcing 1 TiB
+  huge         fd 1 gets a frame header announcing 1 TiB, then 8 MiB of it, then nothing
+  bigframe     not a fault: fd 1 carries one legal 4 MiB binary frame (bytes i*31+7 mod
+               256), then the end-of-stream barrier; the operation ends with return 0
   badutf8      fd 1 gets a text message that is not UTF-8
   silent       websockets attach, then nothing ever arrives (no pings, no close)
   silentpost   the POST is read and never answered
@@ -27,6 +29,10 @@ import time
 
 OP = "0badc0de-0000-4000-8000-000000000000"
 SECRET = "ab" * 32
+# huge and bigframe tell the sockets apart by their secret (still containing "abababab").
+FD_SECRETS = {"0": "ab" * 31 + "f0", "1": "ab" * 31 + "f1", "2": "ab" * 31 + "f2", "control": "ab" * 31 + "fc"}
+BIG = 4 << 20
+done = threading.Event()
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 conns = []
 
@@ -69,6 +75,8 @@ def handle(conn, mode):
             if mode == "silentpost":
                 time.sleep(3600)
             fds = {"0": SECRET, "1": SECRET, "2": SECRET, "control": SECRET}
+            if mode in ("huge", "bigframe"):
+                fds = FD_SECRETS
             respond(conn, "202 Accepted", {
                 "type": "async", "status": "Operation created", "status_code": 100,
                 "operation": f"/1.0/operations/{OP}", "error_code": 0, "error": "",
@@ -83,6 +91,13 @@ def handle(conn, mode):
                           f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
             websocket(conn, mode, target)
             return
+        elif target.startswith(f"/1.0/operations/{OP}") and mode == "bigframe":
+            done.wait(30)
+            time.sleep(0.1)
+            respond(conn, "200 OK", {
+                "type": "sync", "status": "Success", "status_code": 200, "error_code": 0, "error": "",
+                "metadata": {"id": OP, "class": "websocket", "status": "Success", "status_code": 200,
+                             "err": "", "metadata": {"return": 0}}})
         elif target.startswith(f"/1.0/operations/{OP}"):
             if mode in ("silent", "garbage", "huge", "badutf8"):
                 time.sleep(3600)  # the wait never answers
@@ -97,7 +112,22 @@ def websocket(conn, mode, target):
     if mode == "garbage":
         conn.sendall(bytes([0x82, 0x85, 1, 2, 3, 4]) + b"hello")
     elif mode == "huge":
-        conn.sendall(bytes([0x82, 127, 0, 0, 1, 0, 0, 0, 0, 0]))
+        if FD_SECRETS["1"] in target:
+            conn.sendall(bytes([0x82, 127, 0, 0, 1, 0, 0, 0, 0, 0]))
+            block = bytes(i * 31 + 7 & 0xFF for i in range(256)) * 4096
+            conn.sendall(block * 8)
+    elif mode == "bigframe":
+        fd = next((k for k, v in FD_SECRETS.items() if v in target), None)
+        if fd == "1":
+            payload = bytes(i * 31 + 7 & 0xFF for i in range(256)) * (BIG // 256)
+            conn.sendall(bytes([0x82, 127]) + BIG.to_bytes(8, "big") + payload + bytes([0x81, 0x00]))
+            done.set()
+        elif fd == "2":
+            conn.sendall(bytes([0x81, 0x00]))
+        done.wait(30)
+        time.sleep(0.05)
+        conn.close()  # LXD ends exec sockets with a plain TCP close
+        return
     elif mode == "badutf8":
         conn.sendall(bytes([0x81, 0x02, 0xC3, 0x28]))
     elif mode == "vanish":

@@ -129,6 +129,9 @@ final class HTTPResponseParserTests: XCTestCase {
         let malformed: (HTTPError) -> Bool = { if case .malformedResponse = $0 { return true } else { return false } }
         fails("SPDY/3 200 OK\r\n\r\n", malformed)
         fails("HTTP/1.1 2x0 OK\r\n\r\n", malformed)
+        // Status codes run from 100 (RFC 9110 §15): a leading 0 has no class (found by fuzzing).
+        fails("HTTP/1.1 020 OK\r\nContent-Length: 0\r\n\r\n", malformed)
+        fails("HTTP/1.1 000\r\n\r\n", malformed)
         fails("HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n", malformed)
         fails("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", malformed)
         fails("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", malformed)

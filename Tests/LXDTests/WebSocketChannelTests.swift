@@ -132,9 +132,14 @@ final class WebSocketChannelTests: XCTestCase {
         assertRejected([0x81, 0x02, 0xC3, 0x28], code: 1007)
     }
 
-    func testOversizeFrameIsA1009() {
-        // 64-bit length of 2 GiB: far above the 1 MiB frame limit.
-        assertRejected([0x82, 127, 0, 0, 0, 0, 0x80, 0, 0, 0], code: 1009)
+    func testAHugeDataFrameIsStreamedNotRefused() throws {
+        // 64-bit length of 2 GiB: legal, and the codec streams it (no size limit on data).
+        serverWrites([0x82, 127, 0, 0, 0, 0, 0x80, 0, 0, 0] + [1, 2, 3])
+        XCTAssertEqual(try readAll().data, [1, 2, 3])
+    }
+
+    func testAnOversizeControlFrameIsA1002() {
+        assertRejected([0x89, 126, 0, 126] + [UInt8](repeating: 0, count: 126), code: 1002)
     }
 
     func testEOFEndsTheChannel() throws {

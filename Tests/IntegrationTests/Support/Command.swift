@@ -119,6 +119,9 @@ func runCommand(
 ) throws -> CommandResult {
     _ = ignoreSIGPIPE
     var env = ProcessInfo.processInfo.environment
+    // Scripts/sanitize turns off the test process's own leak check (XCTest's object graph
+    // hides from LeakSanitizer) and gives the binaries under test theirs back.
+    if let options = env["LXATTACH_CHILD_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
     for (key, value) in environment { env[key] = value }
     let path = try resolve(executable, path: env["PATH"])
     let command = [executable] + arguments

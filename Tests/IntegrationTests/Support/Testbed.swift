@@ -151,3 +151,26 @@ func waitUntil(
         usleep(UInt32(interval * 1_000_000))
     }
 }
+
+extension Testbed {
+    /// The LXD daemon's PID as it reports it (`GET /1.0` → `environment.server_pid`, via
+    /// the real `lxc`), checked against /proc to be an `lxd` process: a test that must
+    /// end the daemon ends exactly this one, never a process found by name.
+    static func daemonPID(file: StaticString = #filePath, line: UInt = #line) throws -> pid_t {
+        let r = try lxc("query", "/1.0", timeout: 20, file: file, line: line)
+        guard r.status == 0,
+              let json = try? JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any],
+              let environment = json["environment"] as? [String: Any],
+              let pid = (environment["server_pid"] as? NSNumber)?.int32Value, pid > 1 else {
+            XCTFail("no server_pid from GET /1.0: \(r)", file: file, line: line)
+            throw HarnessError.notFound("the daemon's server_pid")
+        }
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard comm == "lxd" else {
+            XCTFail("server_pid \(pid) is not lxd (comm \(String(describing: comm)))", file: file, line: line)
+            throw HarnessError.notFound("the daemon's process")
+        }
+        return pid
+    }
+}

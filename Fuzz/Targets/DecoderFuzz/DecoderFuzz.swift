@@ -1,11 +1,13 @@
-// libFuzzer harness for the WebSocket decoder, compiled together with
-// Sources/WebSocket/*.swift by Scripts/fuzz (one module, so no import).
+// libFuzzer harness for the WebSocket decoder (built by Scripts/fuzz, see Fuzz/Package.swift).
 //
-// Input: byte 0 selects the configuration (role, minimal-length policy) and a chunk
-// size; the rest is the byte stream. The stream is decoded twice, whole and split into
+// Input: byte 0 selects the configuration (role, minimal-length policy, the default
+// unlimited data sizes or small policy limits) and a chunk size; the rest is the byte stream. The stream is decoded twice, whole and split into
 // chunks, and both runs must agree on every completed message and on the error. It also
 // checks invariants: complete text messages are valid UTF-8, control payloads are at
 // most 125 bytes, messages respect the size limit.
+import Glibc
+import LibFuzzer
+import WebSocket
 
 private enum Item: Equatable {
     case text([UInt8]), binary([UInt8]), ping([UInt8]), pong([UInt8]), close(WebSocketCloseFrame)
@@ -36,7 +38,7 @@ private func run(_ input: [UInt8], _ configuration: WebSocketDecoderConfiguratio
                         }
                         precondition(kind == c.kind, "chunk kind changed inside a message")
                         message.append(contentsOf: c.bytes)
-                        precondition(message.count <= configuration.maxMessageSize, "message over limit")
+                        precondition(message.count <= configuration.maxMessageSize ?? .max, "message over limit")
                         if c.isMessageEnd {
                             if c.kind == .text {
                                 precondition(UTF8Validator.isValid(message), "invalid UTF-8 delivered")
@@ -74,16 +76,18 @@ private func run(_ input: [UInt8], _ configuration: WebSocketDecoderConfiguratio
     return items
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzDecoder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     guard size >= 1 else { return 0 }
     let selector = data[0]
+    let limited = selector & 4 != 0
     let configuration = WebSocketDecoderConfiguration(
         role: selector & 1 == 0 ? .client : .server,
-        maxFrameSize: 4096,
-        maxMessageSize: 8192,
+        maxFrameSize: limited ? 4096 : nil,
+        maxMessageSize: limited ? 8192 : nil,
+        maxBufferedMessageSize: 8192,
         requireMinimalLengths: selector & 2 == 0)
-    let chunk = Int(selector >> 2) + 1
+    let chunk = Int(selector >> 3) + 1
     let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     let whole = run(input, configuration, chunk: Int.max)
     let split = run(input, configuration, chunk: chunk)
@@ -92,4 +96,13 @@ public func fuzzDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var reader = WebSocketMessageReader(configuration: configuration)
     _ = try? reader.read(input)
     return 0
+}
+
+@main
+enum Main {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzDecoder))
+    }
 }
