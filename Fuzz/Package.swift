@@ -24,6 +24,7 @@ let dependencies: [String: [String]] = [
     "HTTPResponseFuzz": ["HTTP"],
     "JSONFuzz": ["JSON"],
     "ConfigFuzz": ["LXDConfigYAML", "LXD", "JSON"],
+    "ExecMachineFuzz": ["LXD", "WebSocket"],
 ]
 
 let names = ((try? FileManager.default.contentsOfDirectory(atPath: here.appendingPathComponent("Targets").path)) ?? [])

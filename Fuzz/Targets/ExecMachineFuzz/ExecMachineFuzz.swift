@@ -1,5 +1,5 @@
-// libFuzzer harness for the exec session machine, compiled by Scripts/fuzz together with
-// Sources/LXD/Exec/Machine/*.swift (one module) against the WebSocket and JSON modules.
+// libFuzzer harness for the exec session machine (built by Scripts/fuzz, see
+// Fuzz/Package.swift).
 //
 // Input: byte 0 picks the session's shape (interactive, local input, control attached,
 // `/wait` out, a timeout); every following pair of bytes is one event in any order the
@@ -10,6 +10,9 @@
 // - no data frame ever on fds 1 and 2;
 // and at the end, the session always finishes once the daemon goes away and time passes.
 
+import Glibc
+import LXD
+import LibFuzzer
 import WebSocket
 
 private struct Checker {
@@ -56,9 +59,8 @@ private func operation(_ b: UInt8) -> ExecOperationState {
     }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    guard count >= 1 else { return 0 }
+func fuzzExecMachine(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let data, count >= 1 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: count))
     let shape = bytes[0]
     let interactive = shape & 1 != 0
@@ -117,4 +119,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     }
     if !m.isFinished { fatalError("the session never finished") }
     return 0
+}
+
+@main
+enum Main {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzExecMachine))
+    }
 }
