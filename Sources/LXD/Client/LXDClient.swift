@@ -5,9 +5,9 @@ import Transport
 
 /// Timeouts for talking to the daemon. Nothing waits forever on a dead peer.
 public struct LXDTimeouts: Sendable {
-    /// Connecting, including the TLS handshake.
+    /// Connecting, including the TLS handshake: every connection, REST and websocket.
     public var connect: Double = 10
-    /// One REST request and its response.
+    /// One REST request and its response (connecting included, itself bounded by `connect`).
     public var request: Double = 30
     public init() {}
 }
@@ -60,6 +60,7 @@ public final class LXDClient {
     /// Opens a new connection to the daemon (TLS handshake done). Used for each
     /// websocket; REST calls share `connection(deadline:)`.
     public func connect(deadline: Deadline) throws(LXDError) -> any ByteStream {
+        let started = monotonicNanoseconds()
         do {
             switch remote.endpoint {
             case .unix(let path):
@@ -71,13 +72,28 @@ public final class LXDClient {
                 return stream
             }
         } catch {
-            throw .transport(error)
+            throw describingTimeout(error, since: started)
         }
+    }
+
+    /// "unix:/var/lib/lxd/unix.socket" or "https://host:port": where requests go, for messages.
+    public var addressDescription: String {
+        switch remote.endpoint {
+        case .unix(let path): return "unix:" + path
+        case .https: return "https://" + hostHeader
+        }
+    }
+
+    /// A transport error; a timeout says to where and after how long.
+    func describingTimeout(_ error: TransportError, since started: UInt64) -> LXDError {
+        guard case .timedOut(let what) = error else { return .transport(error) }
+        return .timedOut("after \(secondsText(since: started)) s connecting to \(addressDescription) (\(what))")
     }
 
     /// `count` new connections at once (the websockets of one exec); over TLS their
     /// handshakes run side by side and resume the REST connection's session.
     public func connectMany(_ count: Int, deadline: Deadline) throws(LXDError) -> [any ByteStream] {
+        let started = monotonicNanoseconds()
         guard case .https(let host, let port, _) = remote.endpoint else {
             var streams: [any ByteStream] = []
             for _ in 0..<count { streams.append(try connect(deadline: deadline)) }
@@ -92,7 +108,7 @@ public final class LXDClient {
             }
             return streams
         } catch {
-            throw .transport(error)
+            throw describingTimeout(error, since: started)
         }
     }
 
@@ -117,12 +133,14 @@ public final class LXDClient {
         return context
     }
 
-    /// A kept-alive HTTP connection for REST calls (opened on demand).
+    /// A kept-alive HTTP connection for REST calls (opened on demand; connecting is bounded
+    /// by `timeouts.connect` as well as by `deadline`).
     func connection(deadline: Deadline) throws(LXDError) -> HTTPConnection {
         if let idle, idle.isReusable { return idle }
         idle?.close()
         idle = nil
-        let c = HTTPConnection(stream: try connect(deadline: deadline), host: hostHeader)
+        let connectDeadline = deadline.earlier(.after(seconds: timeouts.connect))
+        let c = HTTPConnection(stream: try connect(deadline: connectDeadline), host: hostHeader)
         c.trace = trace
         idle = c
         return c
@@ -151,6 +169,7 @@ public final class LXDClient {
             request = HTTPRequest(method: method, target: target)
         }
         let reused = idle?.isReusable == true
+        let started = monotonicNanoseconds()
         let conn = try connection(deadline: deadline)
         do {
             let response = try conn.send(request, deadline: deadline)
@@ -162,16 +181,24 @@ public final class LXDClient {
                 let fresh = try connection(deadline: deadline)
                 do {
                     return try LXDResponse.decode(try fresh.send(request, deadline: deadline))
-                } catch let e as HTTPError { throw LXDError(e) } catch let e as LXDError { throw e } catch {
+                } catch let e as HTTPError {
+                    throw unanswered(e, method, target, since: started)
+                } catch let e as LXDError { throw e } catch {
                     throw .protocolViolation("\(error)")
                 }
             }
-            throw LXDError(error)
+            throw unanswered(error, method, target, since: started)
         } catch let error as LXDError {
             throw error
         } catch {
             throw .protocolViolation("\(error)")
         }
+    }
+
+    /// An HTTP error of `send`; a timeout says which request, to which address, after how long.
+    private func unanswered(_ error: HTTPError, _ method: String, _ target: String, since started: UInt64) -> LXDError {
+        guard case .transport(.timedOut) = error else { return LXDError(error) }
+        return .timedOut("after \(secondsText(since: started)) s waiting for \(addressDescription) to answer \(method) \(redactSecrets(target))")
     }
 
     /// `GET /1.0`: the server's description.
@@ -201,4 +228,10 @@ func percentEncode(_ s: String) -> String {
         }
     }
     return out
+}
+
+/// Seconds since `started` (monotonic nanoseconds), one decimal: "10.0".
+func secondsText(since started: UInt64) -> String {
+    let tenths = (monotonicNanoseconds() &- started + 50_000_000) / 100_000_000
+    return "\(tenths / 10).\(tenths % 10)"
 }
