@@ -64,6 +64,18 @@ enum HarnessError: Error, CustomStringConvertible {
     }
 }
 
+/// HOME and XDG_CACHE_HOME of every child: one fresh folder per test run, so nothing
+/// writes into the real ~/.cache/lxattach (config cache) or reads the real ~/.config.
+/// A test's own `environment` overrides them.
+enum IsolatedHome {
+    static let directory: String = {
+        let dir = NSTemporaryDirectory() + "lxattach-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir + "/cache", withIntermediateDirectories: true)
+        return dir
+    }()
+    static var variables: [String: String] { ["HOME": directory, "XDG_CACHE_HOME": directory + "/cache"] }
+}
+
 /// A write to a pipe whose reader has gone must be an EPIPE error, not a
 /// process-killing SIGPIPE. (Children get the default disposition back.)
 private let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
@@ -119,6 +131,7 @@ func runCommand(
 ) throws -> CommandResult {
     _ = ignoreSIGPIPE
     var env = ProcessInfo.processInfo.environment
+    for (key, value) in IsolatedHome.variables { env[key] = value }
     for (key, value) in environment { env[key] = value }
     let path = try resolve(executable, path: env["PATH"])
     let command = [executable] + arguments
