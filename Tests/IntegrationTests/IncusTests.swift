@@ -223,11 +223,10 @@ final class IncusTests: XCTestCase {
         let command = ["--", "sh", "-c", "(sleep 3; echo late) & echo now"]
         let r = try incattach(["exec", c1] + command, timeout: 20)
         XCTAssertEqual(r.status, 0, "\(r)")
+        // Had the exec waited for the pipe's end, "late" would be there.
         XCTAssertEqual(r.stdoutText, "now\n", "\(r)")
-        XCTAssertLessThan(r.seconds, 2.5, "\(r)")
         let real = try incus(["exec", c1] + command, timeout: 20)
         XCTAssertEqual(real.stdoutText, r.stdoutText, "\(real)")
-        XCTAssertLessThan(real.seconds, 2.5, "\(real)")
     }
 
     /// Incus sends a keepalive ping on every exec socket 10 s after the upgrade, on the
