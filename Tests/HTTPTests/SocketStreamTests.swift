@@ -155,7 +155,8 @@ final class SocketStreamTests: XCTestCase {
     }
 
     func testTCPConnectionRefused() {
-        let port = freeTCPPort()
+        let (fd, port) = refusingTCPPort()
+        defer { close(fd) }
         XCTAssertThrowsError(try TCPStream.connect(host: "127.0.0.1", port: port, deadline: .after(seconds: 2))) { error in
             XCTAssertEqual("\(error)", "cannot connect to 127.0.0.1:\(port): connection refused")
         }

@@ -323,6 +323,17 @@ final class ExecTests: XCTestCase {
 
     // MARK: our own errors
 
+    /// A command that cannot be run: lxc's very message and status.
+    func testNotExecutableAndNotFoundAreWhatLxcSays() throws {
+        for command in [["/etc/passwd"], ["/nonexistent"], ["/tmp"]] {
+            let ours = try lxattach(["exec", c1, "--"] + command)
+            let theirs = try runCommand("lxc", ["exec", c1, "--"] + command, environment: ["LXD_CONF": Testbed.conf])
+            XCTAssertEqual(ours.status, theirs.status, "\(ours) vs \(theirs)")
+            XCTAssertEqual(ours.stderrText, theirs.stderrText, "\(ours) vs \(theirs)")
+            XCTAssertEqual(ours.stdoutText, theirs.stdoutText)
+        }
+    }
+
     func testUnknownInstance() throws {
         let r = try lxattach(["exec", "lxa-no-such-instance", "--", "true"])
         ExecChecks.assertOwnError(r, contains: "Instance not found")

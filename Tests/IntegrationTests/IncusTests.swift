@@ -322,18 +322,14 @@ final class IncusTests: XCTestCase {
     /// The LXD exec battery (ExecChecks) unchanged, with lxattach made the Incus client
     /// by LXATTACH_FLAVOR=incus in the environment it inherits.
     func testLXDExecChecksPassAgainstIncusByEnvironment() throws {
-        setenv("LXATTACH_FLAVOR", "incus", 1)
-        setenv("INCUS_CONF", Self.emptyConf, 1)
-        defer {
-            unsetenv("LXATTACH_FLAVOR")
-            unsetenv("INCUS_CONF")
+        try withEnvironment(["LXATTACH_FLAVOR": "incus", "INCUS_CONF": Self.emptyConf]) {
+            try ExecChecks.exitStatuses(c1)
+            try ExecChecks.outputSeparation(c1)
+            try ExecChecks.serialRoundTrips(c1, count: 5)
+            try ExecChecks.environmentAndIdentity(c1)
+            try ExecChecks.stdinEOFEndsCat(c1)
+            try ExecChecks.binaryRoundTrips(c1, count: 256 << 10)
         }
-        try ExecChecks.exitStatuses(c1)
-        try ExecChecks.outputSeparation(c1)
-        try ExecChecks.serialRoundTrips(c1, count: 5)
-        try ExecChecks.environmentAndIdentity(c1)
-        try ExecChecks.stdinEOFEndsCat(c1)
-        try ExecChecks.binaryRoundTrips(c1, count: 256 << 10)
     }
 
     // MARK: HTTPS (remote tls: of Testbed.incusConf)

@@ -107,11 +107,12 @@ final class HarnessTests: XCTestCase {
     }
 
     func testStdinBytesEnvironmentAndExitStatus() throws {
-        setenv("LXATTACH_HARNESS_DROP", "x", 1)
-        defer { unsetenv("LXATTACH_HARNESS_DROP") }
-        let r = try runCommand(
-            "sh", ["-c", "cat; echo \"$FOO ${LXATTACH_HARNESS_DROP-unset}\"; echo e >&2; exit 3"],
-            environment: ["FOO": "bar", "LXATTACH_HARNESS_DROP": nil], stdin: .text("abc"))
+        let r = try withEnvironment(["LXATTACH_HARNESS_DROP": "x"]) {
+            try runCommand(
+                "sh", ["-c", "cat; echo \"$FOO ${LXATTACH_HARNESS_DROP-unset}\"; echo e >&2; exit 3"],
+                environment: ["FOO": "bar", "LXATTACH_HARNESS_DROP": nil], stdin: .text("abc"))
+        }
+        XCTAssertNil(getenv("LXATTACH_HARNESS_DROP"), "restored")
         XCTAssertEqual(r.status, 3, "\(r)")
         XCTAssertEqual(r.stdoutText, "abcbar unset\n")
         XCTAssertEqual(r.stderrText, "e\n")

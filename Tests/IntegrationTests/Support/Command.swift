@@ -76,6 +76,22 @@ enum IsolatedHome {
     static var variables: [String: String] { ["HOME": directory, "XDG_CACHE_HOME": directory + "/cache"] }
 }
 
+/// Runs `body` with `changes` applied to this process's environment (nil unsets), then
+/// puts every variable back as it was, whatever `body` did.
+func withEnvironment<T>(_ changes: [String: String?], _ body: () throws -> T) rethrows -> T {
+    var saved: [String: String?] = [:]
+    for (name, value) in changes {
+        saved[name] = getenv(name).map { String(cString: $0) }
+        if let value { setenv(name, value, 1) } else { unsetenv(name) }
+    }
+    defer {
+        for (name, value) in saved {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+    }
+    return try body()
+}
+
 /// A write to a pipe whose reader has gone must be an EPIPE error, not a
 /// process-killing SIGPIPE. (Children get the default disposition back.)
 private let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
