@@ -35,7 +35,7 @@ struct GlobalOptions: ParsableArguments {
     /// (default: 10 s to connect, 30 s per request).
     static var timeouts: LXDTimeouts {
         var t = LXDTimeouts()
-        if let s = try? checkedSeconds("LXATTACH_TIMEOUT") {
+        if let s = seconds(fromEnvironment: "LXATTACH_TIMEOUT") {
             t.connect = s
             t.request = s
         }
@@ -47,11 +47,16 @@ struct GlobalOptions: ParsableArguments {
     /// 30 s; LXD 5.0 itself pings every 10 s, so a live daemon is never probed).
     static var pumpConfiguration: ExecPumpConfiguration {
         var c = ExecPumpConfiguration()
-        if let s = try? checkedSeconds("LXATTACH_KEEPALIVE") {
+        if let s = seconds(fromEnvironment: "LXATTACH_KEEPALIVE") {
             c.probeAfter = s
             c.probeTimeout = max(1, s / 2)
         }
         return c
+    }
+
+    /// A valid value of `name` (see `checkedSeconds`; loadConfig has refused invalid ones).
+    static func seconds(fromEnvironment name: String) -> Double? {
+        (try? checkedSeconds(name)) ?? nil
     }
 
     /// The variable `name` as seconds: nil when unset or empty; a number > 0, else a
