@@ -79,9 +79,10 @@ enum IsolatedHome {
 /// Runs `body` with `changes` applied to this process's environment (nil unsets), then
 /// puts every variable back as it was, whatever `body` did.
 func withEnvironment<T>(_ changes: [String: String?], _ body: () throws -> T) rethrows -> T {
-    var saved: [String: String?] = [:]
+    // An array, not a dictionary: `saved[name] = nil` would drop an unset variable's entry.
+    var saved: [(String, String?)] = []
     for (name, value) in changes {
-        saved[name] = getenv(name).map { String(cString: $0) }
+        saved.append((name, getenv(name).map { String(cString: $0) }))
         if let value { setenv(name, value, 1) } else { unsetenv(name) }
     }
     defer {
