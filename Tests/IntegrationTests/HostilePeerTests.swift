@@ -112,11 +112,10 @@ final class HostilePeerTests: XCTestCase {
         try assertEnds(mode: "silent", within: 8, message: "keepalive", environment: ["LXATTACH_KEEPALIVE": "2"])
     }
 
-    /// The error says what was waited for: which request, to which address, how long.
-    func testAnUnansweredRequestSaysWhichRequestWhereAndHowLong() throws {
-        let peer = "unix:" + NSTemporaryDirectory() + "lxattach-hostile-\(getpid())-silentpost.sock"
+    /// The error says what was waited for: which request, and how long.
+    func testAnUnansweredRequestSaysWhichRequestAndHowLong() throws {
         try assertEnds(mode: "silentpost", within: 6,
-                       message: "Error: timed out after 2.0 s waiting for \(peer) to answer POST /1.0/instances/c1/exec",
+                       message: "Error: timed out after 2 s waiting for LXD to answer POST /1.0/instances/c1/exec\n",
                        environment: ["LXATTACH_TIMEOUT": "2"])
     }
 

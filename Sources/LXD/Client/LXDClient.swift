@@ -5,10 +5,15 @@ import Transport
 
 /// Timeouts for talking to the daemon. Nothing waits forever on a dead peer.
 public struct LXDTimeouts: Sendable {
-    /// Connecting, including the TLS handshake: every connection, REST and websocket.
+    /// Connecting, including the TLS handshake.
     public var connect: Double = 10
-    /// One REST request and its response (connecting included, itself bounded by `connect`).
+    /// One REST request and its response.
     public var request: Double = 30
+    /// Starting an exec: the POST that creates the operation. A healthy daemon answers
+    /// it at once; in a cluster the POST is forwarded to the instance's member and waits
+    /// as long as that member does not answer, so this bound is shorter than `request`
+    /// (see `LXDClient.execNamingMember`).
+    public var execStart: Double = 15
     public init() {}
 }
 
@@ -169,8 +174,13 @@ public final class LXDClient {
             request = HTTPRequest(method: method, target: target)
         }
         let reused = idle?.isReusable == true
-        let started = monotonicNanoseconds()
         let conn = try connection(deadline: deadline)
+        // A deadline that passes while the request is out says what it waited for.
+        func unanswered(_ error: HTTPError) -> LXDError {
+            guard case .transport(.timedOut) = error else { return LXDError(error) }
+            let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+            return .timedOut("after \(formatSeconds(timeout ?? timeouts.request)) s waiting for LXD to answer \(method) \(path)")
+        }
         do {
             let response = try conn.send(request, deadline: deadline)
             return try LXDResponse.decode(response)
@@ -181,24 +191,16 @@ public final class LXDClient {
                 let fresh = try connection(deadline: deadline)
                 do {
                     return try LXDResponse.decode(try fresh.send(request, deadline: deadline))
-                } catch let e as HTTPError {
-                    throw unanswered(e, method, target, since: started)
-                } catch let e as LXDError { throw e } catch {
+                } catch let e as HTTPError { throw unanswered(e) } catch let e as LXDError { throw e } catch {
                     throw .protocolViolation("\(error)")
                 }
             }
-            throw unanswered(error, method, target, since: started)
+            throw unanswered(error)
         } catch let error as LXDError {
             throw error
         } catch {
             throw .protocolViolation("\(error)")
         }
-    }
-
-    /// An HTTP error of `send`; a timeout says which request, to which address, after how long.
-    private func unanswered(_ error: HTTPError, _ method: String, _ target: String, since started: UInt64) -> LXDError {
-        guard case .transport(.timedOut) = error else { return LXDError(error) }
-        return .timedOut("after \(secondsText(since: started)) s waiting for \(addressDescription) to answer \(method) \(redactSecrets(target))")
     }
 
     /// `GET /1.0`: the server's description.
@@ -208,6 +210,21 @@ public final class LXDClient {
 
     /// The operations API.
     public var operations: Operations { Operations(client: self) }
+}
+
+/// 15 → "15", 2.5 → "2.5", 0.25 → "0.25": seconds as a person writes them.
+func formatSeconds(_ s: Double) -> String {
+    if s == s.rounded(), abs(s) < 1e12 { return String(Int(s)) }
+    let hundredths = Int((s * 100).rounded())
+    var text = "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
+    while text.hasSuffix("0") { text.removeLast() }
+    return text
+}
+
+/// Seconds since `started` (monotonic nanoseconds), one decimal: "10.0".
+func secondsText(since started: UInt64) -> String {
+    let tenths = (monotonicNanoseconds() &- started + 50_000_000) / 100_000_000
+    return "\(tenths / 10).\(tenths % 10)"
 }
 
 /// Percent-encodes everything outside RFC 3986's unreserved set.
@@ -228,10 +245,4 @@ func percentEncode(_ s: String) -> String {
         }
     }
     return out
-}
-
-/// Seconds since `started` (monotonic nanoseconds), one decimal: "10.0".
-func secondsText(since started: UInt64) -> String {
-    let tenths = (monotonicNanoseconds() &- started + 50_000_000) / 100_000_000
-    return "\(tenths / 10).\(tenths % 10)"
 }
