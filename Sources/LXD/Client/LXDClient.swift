@@ -92,7 +92,9 @@ public final class LXDClient {
     /// A transport error; a timeout says to where and after how long.
     func describingTimeout(_ error: TransportError, since started: UInt64) -> LXDError {
         guard case .timedOut(let what) = error else { return .transport(error) }
-        return .timedOut("after \(secondsText(since: started)) s connecting to \(addressDescription) (\(what))")
+        // Seconds since `started`, one decimal: "10.0".
+        let tenths = (monotonicNanoseconds() &- started + 50_000_000) / 100_000_000
+        return .timedOut("after \(tenths / 10).\(tenths % 10) s connecting to \(addressDescription) (\(what))")
     }
 
     /// `count` new connections at once (the websockets of one exec); over TLS their
@@ -219,12 +221,6 @@ func formatSeconds(_ s: Double) -> String {
     var text = "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
     while text.hasSuffix("0") { text.removeLast() }
     return text
-}
-
-/// Seconds since `started` (monotonic nanoseconds), one decimal: "10.0".
-func secondsText(since started: UInt64) -> String {
-    let tenths = (monotonicNanoseconds() &- started + 50_000_000) / 100_000_000
-    return "\(tenths / 10).\(tenths % 10)"
 }
 
 /// Percent-encodes everything outside RFC 3986's unreserved set.
