@@ -17,14 +17,14 @@ extension LXDClient {
             guard let url = item.stringValue, let slash = url.lastIndex(of: "/") else {
                 throw .protocolViolation("projects list holds \(item)")
             }
-            names.append(percentDecode(String(url[url.index(after: slash)...])))
+            names.append(decodePercentEscapes(String(url[url.index(after: slash)...])))
         }
         return names
     }
 }
 
 /// Undoes percent-encoding (`%2F` → `/`); malformed escapes are kept as they are.
-func percentDecode(_ s: String) -> String {
+private func decodePercentEscapes(_ s: String) -> String {
     let bytes = Array(s.utf8)
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count)
