@@ -251,8 +251,9 @@ final class IncusTests: XCTestCase {
     /// the id that `incus operation list` shows, and `operation show` finds it.
     func testOperationListShowsTheRunningExecLikeIncus() throws {
         let marker = "lxa-incus-ops-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        let child = try liveIncattach(["exec", c1, "--", "sh", "-c", "echo ready; sleep 30; : \(marker)"])
-        defer { child.signal(SIGKILL) }
+        let child = try liveIncattach(["exec", c1, "--", "sh", "-c", "echo ready; cat >/dev/null; : \(marker)"])
+        // Ended by EOF on its input: nothing (no `sleep`) is left in the instance.
+        defer { child.closeStdin(); child.wait(timeout: 10) }
         guard child.readStdout(until: "ready\n") else { return }
         func ids(_ r: CommandResult) -> [String] {
             XCTAssertEqual(r.status, 0, "\(r)")
@@ -412,9 +413,10 @@ final class IncusTests: XCTestCase {
     /// the id the real `incus operation list tls:` shows.
     func testTLSOperationListShowsTheRunningExec() throws {
         let marker = "lxa-incus-tls-ops-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        let child = try LiveChild(["--incus", "exec", tlsC1, "--", "sh", "-c", "echo ready; sleep 30; : \(marker)"],
+        let child = try LiveChild(["--incus", "exec", tlsC1, "--", "sh", "-c", "echo ready; cat >/dev/null; : \(marker)"],
                                   environment: ["INCUS_CONF": Testbed.incusConf])
-        defer { child.signal(SIGKILL) }
+        // Ended by EOF on its input: nothing (no `sleep`) is left in the instance.
+        defer { child.closeStdin(); child.wait(timeout: 10) }
         guard child.readStdout(until: "ready\n") else { return }
         func ids(_ r: CommandResult) -> [String] {
             XCTAssertEqual(r.status, 0, "\(r)")
