@@ -3,10 +3,12 @@
 /// - every run of 64 or more hex digits (LXD's fd secrets, also as JSON values under
 ///   "fds"; certificate fingerprints are caught too, which is harmless);
 /// - the values of `Sec-WebSocket-Key`, `Sec-WebSocket-Accept`, `Authorization`,
-///   `Cookie` and `Set-Cookie` header lines.
+///   `Cookie` and `Set-Cookie` header lines;
+/// - the values (not the names) in a JSON `"environment"` object of strings, as an exec
+///   request carries `--env` (often credentials) and the daemon echoes it.
 /// Each secret becomes `<redacted>`.
 public func redactSecrets(_ text: String) -> String {
-    let input = Array(text.utf8)
+    let input = redactEnvironmentValues(Array(text.utf8))
     var out = [UInt8]()
     out.reserveCapacity(input.count)
     let redacted = Array("<redacted>".utf8)
@@ -96,4 +98,63 @@ private func isSecretTerminator(_ b: UInt8) -> Bool {
     default:
         return false
     }
+}
+
+/// `"environment": {"K": "V", …}` → `"environment": {"K": "<redacted>", …}`: every string
+/// value of the object; the scan stops at anything else (a truncated body included).
+private func redactEnvironmentValues(_ input: [UInt8]) -> [UInt8] {
+    let key = Array("\"environment\"".utf8)
+    var out: [UInt8] = []
+    var i = 0
+    func skipSpace(_ k: inout Int) { while k < input.count, [32, 9, 10, 13].contains(input[k]) { k += 1 } }
+    /// The end (after the closing quote) of the JSON string starting at `k`, or nil.
+    func stringEnd(_ k: Int) -> Int? {
+        guard k < input.count, input[k] == UInt8(ascii: "\"") else { return nil }
+        var j = k + 1
+        while j < input.count {
+            if input[j] == UInt8(ascii: "\\") { j += 2; continue }
+            if input[j] == UInt8(ascii: "\"") { return j + 1 }
+            j += 1
+        }
+        return nil
+    }
+    while i < input.count {
+        guard matchesCaseInsensitive(input, at: i, key) else { out.append(input[i]); i += 1; continue }
+        var k = i + key.count
+        skipSpace(&k)
+        guard k < input.count, input[k] == UInt8(ascii: ":") else { out.append(input[i]); i += 1; continue }
+        k += 1
+        skipSpace(&k)
+        guard k < input.count, input[k] == UInt8(ascii: "{") else { out.append(input[i]); i += 1; continue }
+        k += 1
+        out.append(contentsOf: input[i..<k])
+        i = k
+        // Members: "name" : "value" , … }
+        while true {
+            skipSpace(&k)
+            guard let nameEnd = stringEnd(k) else { break }
+            var v = nameEnd
+            skipSpace(&v)
+            guard v < input.count, input[v] == UInt8(ascii: ":") else { break }
+            v += 1
+            skipSpace(&v)
+            guard let valueEnd = stringEnd(v) else {
+                if v < input.count, input[v] == UInt8(ascii: "\"") {
+                    // Cut short (a truncated trace body): hide the rest of the value too.
+                    out.append(contentsOf: input[i..<v])
+                    out.append(contentsOf: Array("\"<redacted>".utf8))
+                    i = input.count
+                }
+                break
+            }
+            out.append(contentsOf: input[i..<v])
+            out.append(contentsOf: Array("\"<redacted>\"".utf8))
+            k = valueEnd
+            i = k
+            skipSpace(&k)
+            guard k < input.count, input[k] == UInt8(ascii: ",") else { break }
+            k += 1
+        }
+    }
+    return out
 }

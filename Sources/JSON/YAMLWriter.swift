@@ -1,9 +1,11 @@
 /// A block-style YAML writer for `JSONValue`, shaped like the output of `lxc ... show`
 /// (Go's yaml.v2): keys in document order, two-space indentation, sequences under a mapping
 /// key not indented (`key:\n- item`), empty containers as `{}` / `[]`, `null` for null,
-/// multi-line strings as literal blocks (`|`, `|-`, `|+`), and strings double-quoted only when
-/// a plain scalar would read back as something else (empty, `true`, `null`, `"0"`, `1e3`, a
-/// leading indicator, `: ` or ` #` inside, surrounding spaces, control characters...).
+/// multi-line strings as literal blocks (`|`, `|-`, `|+`), and strings quoted only when a plain
+/// scalar would read back as something else, the way yaml.v2 does: double quotes when it
+/// would read as another type (empty, `true`, `null`, `"0"`, `1e3`) or holds characters that
+/// need escaping (control characters, tabs); single quotes when it is a string that plain
+/// style cannot carry (a leading indicator, `: ` or ` #` inside, surrounding spaces...).
 ///
 /// Writing only: the output is valid YAML 1.1 and 1.2 that reads back to the same value.
 public enum YAMLWriter {
@@ -88,7 +90,7 @@ public enum YAMLWriter {
 
     // MARK: Strings
 
-    enum Style { case plain, doubleQuoted, literal }
+    enum Style { case plain, singleQuoted, doubleQuoted, literal }
 
     /// Writes a string; as a value (`allowBlock`) it also writes the line end.
     static func writeString(_ s: String, allowBlock: Bool, indent: Int, to out: inout [UInt8]) {
@@ -99,6 +101,14 @@ public enum YAMLWriter {
             if allowBlock { out.append(0x0A) }
         case .doubleQuoted:
             writeDoubleQuoted(s, to: &out)
+            if allowBlock { out.append(0x0A) }
+        case .singleQuoted:
+            out.append(UInt8(ascii: "'"))
+            for b in s.utf8 {
+                out.append(b)
+                if b == UInt8(ascii: "'") { out.append(b) }
+            }
+            out.append(UInt8(ascii: "'"))
             if allowBlock { out.append(0x0A) }
         case .literal:
             writeLiteral(s, indent: indent + 2, to: &out)
@@ -115,8 +125,8 @@ public enum YAMLWriter {
             let b = u[i]
             if b == 0x0A {
                 hasNewline = true
-            } else if b < 0x20 && b != 0x09 || b == 0x7F {
-                hasSpecial = true
+            } else if b < 0x20 || b == 0x7F {
+                hasSpecial = true  // tabs too: yaml.v2 does not print them raw
             } else if b == 0xC2 && i + 1 < u.count && u[i + 1] == 0x85 {
                 hasSpecial = true  // U+0085 NEL
             } else if b == 0xE2 && i + 2 < u.count && u[i + 1] == 0x80
@@ -137,25 +147,21 @@ public enum YAMLWriter {
             }
             return .doubleQuoted
         }
-        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return .doubleQuoted }
-        if first == UInt8(ascii: "-") || first == UInt8(ascii: "?") {
-            // `-x` is a plain scalar; `-`, `- x`, and a `---` document marker are not.
-            if u.count == 1 || u[1] == 0x20 || u[1] == 0x09 { return .doubleQuoted }
-            if u.starts(with: "---".utf8) { return .doubleQuoted }
-        } else if ":,[]{}#&*!|>'\"%@`".utf8.contains(first) {
-            return .doubleQuoted
-        }
-        if u.starts(with: "...".utf8) { return .doubleQuoted }
-        if last == UInt8(ascii: ":") { return .doubleQuoted }
-        for j in 0..<(u.count - 1) {
-            if u[j] == UInt8(ascii: ":") && (u[j + 1] == 0x20 || u[j + 1] == 0x09) {
-                return .doubleQuoted
-            }
-            if (u[j] == 0x20 || u[j] == 0x09) && u[j + 1] == UInt8(ascii: "#") {
-                return .doubleQuoted
-            }
-        }
         if isReservedWord(u) || isNumberLike(u) { return .doubleQuoted }
+        if first == 0x20 || last == 0x20 { return .singleQuoted }
+        if first == UInt8(ascii: "-") || first == UInt8(ascii: "?") || first == UInt8(ascii: ":") {
+            // `-x`, `?x`, `:x` are plain scalars; `-`, `- x`, and a `---` document marker are not.
+            if u.count == 1 || u[1] == 0x20 { return .singleQuoted }
+            if u.starts(with: "---".utf8) { return .singleQuoted }
+        } else if ",[]{}#&*!|>'\"%@`".utf8.contains(first) {
+            return .singleQuoted
+        }
+        if u.starts(with: "...".utf8) { return .singleQuoted }
+        if last == UInt8(ascii: ":") { return .singleQuoted }
+        for j in 0..<(u.count - 1) {
+            if u[j] == UInt8(ascii: ":") && u[j + 1] == 0x20 { return .singleQuoted }
+            if u[j] == 0x20 && u[j + 1] == UInt8(ascii: "#") { return .singleQuoted }
+        }
         return .plain
     }
 

@@ -11,17 +11,19 @@ import Transport
 struct LXAttach: ParsableCommand {
     static let version = "0.1.0"
 
-    static let configuration = CommandConfiguration(
-        commandName: "lxattach",
-        abstract: "Run commands inside LXD and Incus instances, attached to your terminal or your scripts.",
-        discussion: """
-            Reads lxc's configuration ($LXD_CONF, else ~/.config/lxc): remotes, client \
-            certificate, pinned server certificates. Our own failures exit 255; `exec` \
-            otherwise exits with the remote command's status.
-            """,
-        version: version,
-        subcommands: [ExecCommand.self, ShellCommand.self, OperationCommand.self, RemoteCommand.self, InfoCommand.self]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: Naming.command,
+            abstract: "Run commands inside LXD and Incus instances, attached to your terminal or your scripts.",
+            discussion: """
+                Reads \(Naming.client)'s configuration (\(Naming.configFolder)): remotes, client \
+                certificate, pinned server certificates. Our own failures exit 255; `exec` \
+                otherwise exits with the remote command's status.
+                """,
+            version: version,
+            subcommands: [ExecCommand.self, ShellCommand.self, OperationCommand.self, RemoteCommand.self, InfoCommand.self]
+        )
+    }
 
     static func main() {
         Output.started = monotonicNanoseconds()
@@ -40,9 +42,9 @@ struct LXAttach: ParsableCommand {
             // The hot path: parse `exec` on its own, without building the whole command
             // tree (saves ~0.4 ms of every exec's start-up). Help goes the long way, so
             // its usage line says `lxattach exec`.
-            run(ExecCommand.self, Array(arguments.dropFirst()), usage: "lxattach exec --help")
+            run(ExecCommand.self, Array(arguments.dropFirst()), usage: "\(Naming.command) exec --help")
         }
-        run(LXAttach.self, arguments, usage: "lxattach --help")
+        run(LXAttach.self, arguments, usage: ([Naming.command] + commandPath(arguments) + ["--help"]).joined(separator: " "))
     }
 
     /// Parses `arguments` as `Command` (and its subcommands), runs it, and exits: 0, the
@@ -70,6 +72,20 @@ struct LXAttach: ParsableCommand {
         }
     }
 
+    /// The subcommands: each leaf's name under its parent (empty: no children).
+    static let leaves: [String: Set<String>] = [
+        "exec": [], "shell": [], "info": [],
+        "operation": ["list", "ls", "show", "delete", "rm", "wait"], "remote": ["list", "ls"],
+    ]
+
+    /// The subcommand words that start `args` (`["operation", "show"]`), for the help a
+    /// usage error points to; empty when the first word is no command.
+    static func commandPath(_ args: [String]) -> [String] {
+        guard let first = args.first, let children = leaves[first] else { return [] }
+        if args.count > 1, children.contains(args[1]) { return [first, args[1]] }
+        return [first]
+    }
+
     /// lxc also takes its global flags before the verb (`lxc --debug exec c1 -- true`), but
     /// GlobalOptions lives on each subcommand: move leading global options after the
     /// command path (`exec`, `operation list`, …). Anything else is left to the parser.
@@ -89,10 +105,6 @@ struct LXAttach: ParsableCommand {
             }
         }
         guard !leading.isEmpty, i < args.count else { return args }
-        let leaves: [String: Set<String>] = [
-            "exec": [], "shell": [], "info": [],
-            "operation": ["list", "ls", "show", "delete", "rm", "wait"], "remote": ["list", "ls"],
-        ]
         guard let children = leaves[args[i]] else { return args }
         var end = i + 1
         if !children.isEmpty {

@@ -5,20 +5,20 @@ import Terminal
 
 /// `lxattach exec [remote:]instance [flags] [--] command…`, with lxc's flags.
 struct ExecCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "exec",
         abstract: "Run a command in an instance.",
         discussion: """
             Exit status: the command's own; 126/127 when it is not executable / not found; \
-            128+N when killed by signal N; 255 when lxattach itself fails.
+            128+N when killed by signal N; 255 when \(Naming.command) itself fails.
 
             Signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, ...) are forwarded to the \
             command. If it is still running 3 s after SIGTERM or SIGHUP (or on a second one), \
-            lxattach ends the session: LXD kills the command's top process (its children may \
+            we end the session: the daemon kills the command's top process (its children may \
             survive, an LXD limitation). When our stdout is closed (`| head`), the command is \
-            ended the same way and lxattach dies of SIGPIPE like any pipeline member.
+            ended the same way and \(Naming.command) dies of SIGPIPE like any pipeline member.
             """
-    )
+    ) }
 
     @OptionGroup var global: GlobalOptions
 
@@ -93,10 +93,9 @@ enum ExecMode: String, ExpressibleByArgument, CaseIterable {
 
 /// `lxattach shell [remote:]instance`: a root login shell, like `lxc shell`.
 struct ShellCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "shell",
-        abstract: "Open a login shell as root in an instance (like `lxc shell`)."
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "shell", abstract: "Open a login shell as root in an instance (like `\(Naming.client) shell`).")
+    }
 
     @OptionGroup var global: GlobalOptions
 

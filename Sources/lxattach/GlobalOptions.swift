@@ -14,8 +14,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Act as the Incus client (config in $INCUS_CONF or ~/.config/incus).")
     var incus = false
 
-    /// Loads lxc's configuration.
+    /// Loads lxc's configuration (and checks lxattach's own variables first: every
+    /// command goes through here).
     func loadConfig() throws -> (LXCConfig, ClientEnvironment) {
+        _ = try Self.checkedSeconds("LXATTACH_TIMEOUT")
+        _ = try Self.checkedSeconds("LXATTACH_KEEPALIVE")
         do {
             var environment = ClientEnvironment.current(flavor: .lxd)
             environment.flavor = try ClientFlavor.select(explicit: incus ? .incus : nil,
@@ -52,8 +55,20 @@ struct GlobalOptions: ParsableArguments {
         return c
     }
 
+    /// A valid value of `name` (see `checkedSeconds`; loadConfig has refused invalid ones).
     static func seconds(fromEnvironment name: String) -> Double? {
-        guard let raw = getenv(name), let value = Double(String(cString: raw)), value > 0, value.isFinite else { return nil }
+        (try? checkedSeconds(name)) ?? nil
+    }
+
+    /// The variable `name` as seconds: nil when unset or empty; a number > 0, else a
+    /// `Failure` that names the variable and the value.
+    static func checkedSeconds(_ name: String) throws -> Double? {
+        guard let raw = getenv(name) else { return nil }
+        let text = String(cString: raw)
+        if text.isEmpty { return nil }
+        guard let value = Double(text), value > 0, value.isFinite, value <= 1e9 else {
+            throw Failure("invalid \(name)=\(text): expected a number of seconds greater than 0")
+        }
         return value
     }
 

@@ -11,12 +11,16 @@ struct OperationCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List operations (like `lxc operation list`).", aliases: ["ls"])
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: "list", abstract: "List operations (like `\(Naming.client) operation list`).", aliases: ["ls"])
+        }
         @OptionGroup var global: GlobalOptions
         @Option(name: [.short, .long], help: "Output format: table, csv, json, yaml or compact.")
         var format: OutputFormat = .table
         @Flag(name: .long, help: "Show operations of every project.")
         var allProjects = false
+        @Flag(name: .long, help: "Show live operations' websocket secrets in json/yaml (they let anyone who can reach the daemon attach).")
+        var showSecrets = false
         @Argument(help: "[remote:]")
         var remote: String?
 
@@ -29,9 +33,9 @@ struct OperationCommand: ParsableCommand {
             do { ops = try client.operations.list(allProjects: allProjects) } catch { throw Failure(error) }
             switch format {
             case .json:
-                Output.out(JSONValue.array(ops.map(\.raw)).serialized() + "\n")
+                Output.out(JSONValue.array(ops.map { shown($0, showSecrets) }).serialized() + "\n")
             case .yaml:
-                Output.out(YAMLWriter.string(for: .array(ops.map(\.raw))))
+                Output.out(YAMLWriter.string(for: .array(ops.map { shown($0, showSecrets) })))
             case .table, .csv, .compact:
                 // lxc adds LOCATION (the member running the operation) when the server is
                 // clustered, and sorts the rows naturally, column by column.
@@ -49,18 +53,24 @@ struct OperationCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an operation (YAML, like `lxc operation show`).")
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: "show", abstract: "Show an operation (YAML, like `\(Naming.client) operation show`).")
+        }
         @OptionGroup var global: GlobalOptions
         @Option(name: [.short, .long], help: "Output format: yaml or json.")
         var format: OutputFormat = .yaml
+        @Flag(name: .long, help: "Show the websocket secrets of a live operation (they let anyone who can reach the daemon attach).")
+        var showSecrets = false
         @Argument(help: "[remote:]<operation uuid>")
         var operation: String
+
+        func validate() throws { try validateDocumentFormat(format) }
 
         func run() throws {
             let (client, id) = try operationTarget(global: global, operation)
             let op: Operation
             do { op = try client.operations.get(id) } catch { throw Failure(error) }
-            printOperation(op, format: format)
+            printOperation(op, format: format, showSecrets: showSecrets)
         }
     }
 
@@ -97,12 +107,15 @@ struct OperationCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(name: [.short, .long], help: "Output format: yaml or json.")
         var format: OutputFormat = .yaml
+        @Flag(name: .long, help: "Show the websocket secrets of a live operation (they let anyone who can reach the daemon attach).")
+        var showSecrets = false
         @Option(name: .long, help: "Give up after this many seconds (default: no limit).")
         var timeout: Double?
         @Argument(help: "[remote:]<operation uuid>")
         var operation: String
 
         func validate() throws {
+            try validateDocumentFormat(format)
             if let timeout, !(timeout >= 0 && timeout.isFinite) { throw ValidationError("--timeout must be a number of seconds ≥ 0") }
         }
 
@@ -110,7 +123,7 @@ struct OperationCommand: ParsableCommand {
             let (client, id) = try operationTarget(global: global, operation)
             let op: Operation
             do { op = try client.operations.wait(id, timeout: timeout) } catch { throw Failure(error) }
-            printOperation(op, format: format)
+            printOperation(op, format: format, showSecrets: showSecrets)
             if !op.isFinal { throw ExitCode(124) }
             if !op.succeeded { throw ExitCode(1) }
         }
@@ -130,12 +143,34 @@ func operationTarget(global: GlobalOptions, _ raw: String) throws -> (LXDClient,
     return (try global.client(remote: remote, config: config, environment: environment), id)
 }
 
-func printOperation(_ op: Operation, format: OutputFormat) {
-    if format == .json {
-        Output.out(op.raw.serialized(pretty: true) + "\n")
-    } else {
-        Output.out(YAMLWriter.string(for: op.raw))
+/// `operation show/wait` print one document: YAML or JSON, nothing else.
+func validateDocumentFormat(_ format: OutputFormat) throws {
+    guard format == .yaml || format == .json else {
+        throw ValidationError("Invalid format \"\(format.rawValue)\": expected yaml or json")
     }
+}
+
+func printOperation(_ op: Operation, format: OutputFormat, showSecrets: Bool) {
+    let value = shown(op, showSecrets)
+    if format == .json {
+        Output.out(value.serialized(pretty: true) + "\n")
+    } else {
+        Output.out(YAMLWriter.string(for: value))
+    }
+}
+
+/// The operation as printed: the daemon's object, with each `metadata.fds` secret
+/// replaced by `<redacted>` unless `showSecrets` (a live exec operation's secret lets
+/// anyone who can reach the daemon attach to the session).
+func shown(_ op: Operation, _ showSecrets: Bool) -> JSONValue {
+    guard !showSecrets, case .object(var object) = op.raw, case .object(var metadata)? = object["metadata"],
+          case .object(var fds)? = metadata["fds"] else { return op.raw }
+    for key in fds.keys where fds[key]?.stringValue != nil {
+        _ = fds.updateValue(.string("<redacted>"), forKey: key)
+    }
+    _ = metadata.updateValue(.object(fds), forKey: "fds")
+    _ = object.updateValue(.object(metadata), forKey: "metadata")
+    return .object(object)
 }
 
 /// "2026-11-29T12:06:21.48Z" → "2026/11/29 12:06 UTC" (lxc's CREATED column).

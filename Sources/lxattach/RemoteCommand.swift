@@ -3,11 +3,9 @@ import LXD
 
 /// `lxattach remote list`: the remotes from lxc's config, like `lxc remote list`.
 struct RemoteCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "remote",
-        abstract: "Show the remotes from lxc's configuration.",
-        subcommands: [List.self]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "remote", abstract: "Show the remotes from \(Naming.client)'s configuration.", subcommands: [List.self])
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List remotes.", aliases: ["ls"])

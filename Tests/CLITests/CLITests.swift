@@ -17,6 +17,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(LXAttach.hoistGlobalOptions(["--debug", "bogus"]), ["--debug", "bogus"])
     }
 
+    func testUsageErrorsPointToTheSubcommandPath() {
+        XCTAssertEqual(LXAttach.commandPath(["operation", "show"]), ["operation", "show"])
+        XCTAssertEqual(LXAttach.commandPath(["operation", "ls", "--bogus"]), ["operation", "ls"])
+        XCTAssertEqual(LXAttach.commandPath(["operation", "bogus"]), ["operation"])
+        XCTAssertEqual(LXAttach.commandPath(["exec", "show"]), ["exec"])
+        XCTAssertEqual(LXAttach.commandPath(["--bogus", "exec"]), [])
+        XCTAssertEqual(LXAttach.commandPath([]), [])
+    }
+
     func testExecTakesOptionsAfterTheInstanceAndTheCommandVerbatim() throws {
         let cmd = try ExecCommand.parse(["c1", "--env", "A=b", "-T", "--user", "1000", "--", "sh", "-c", "echo --env", "-t"])
         XCTAssertEqual(cmd.instance, "c1")

@@ -5,7 +5,8 @@ It is not a stand-in for LXD: every feature test runs against the real daemon. T
 peer only plays the faults a real daemon cannot be made to produce on demand, to prove
 that lxattach ends in bounded time with one clear line.
 
-Usage: hostile_peer.py SOCKET_PATH MODE
+Usage: hostile_peer.py SOCKET_PATH MODE     (a unix socket)
+       hostile_peer.py tcp MODE             (127.0.0.1, a free port it picks itself)
 Modes:
   garbage      websockets attach, then fd 1 gets a masked frame (illegal from a server)
   huge         fd 1 gets a frame header announcing 1 TiB, then 8 MiB of it, then nothing
@@ -16,7 +17,10 @@ Modes:
   silentpost   the POST is read and never answered
   badaccept    the 101 answer carries a wrong Sec-WebSocket-Accept
   vanish       websockets attach, then every socket closes without a result
-Prints "ready" on stdout once listening.
+  noaccept     (tcp) the listen queue is full: a connect(2) is never completed
+  mute         connections are accepted and read, nothing is ever sent (a TLS
+               ClientHello is never answered)
+Prints "ready" on stdout once listening ("ready PORT" for tcp).
 """
 import base64
 import hashlib
@@ -67,6 +71,10 @@ def respond(conn, status, body):
 
 def handle(conn, mode):
     conns.append(conn)
+    if mode == "mute":
+        while conn.recv(65536):
+            pass
+        return
     while True:
         method, target, headers = read_request(conn)
         if method is None:
@@ -143,12 +151,31 @@ def websocket(conn, mode, target):
 
 def main():
     path, mode = sys.argv[1], sys.argv[2]
-    if os.path.exists(path):
-        os.unlink(path)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(64)
-    print("ready", flush=True)
+    if path == "tcp":
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.bind(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        if mode == "noaccept":
+            # Backlog 0, filled by connections of our own that are never accepted: the
+            # kernel then drops further SYNs, so a client's connect(2) never completes.
+            server.listen(0)
+            for _ in range(4):
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                c.setblocking(False)
+                c.connect_ex(("127.0.0.1", port))
+                conns.append(c)
+            time.sleep(0.2)
+            print(f"ready {port}", flush=True)
+            time.sleep(3600)
+        server.listen(64)
+        print(f"ready {port}", flush=True)
+    else:
+        if os.path.exists(path):
+            os.unlink(path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(64)
+        print("ready", flush=True)
     while True:
         conn, _ = server.accept()
         threading.Thread(target=handle, args=(conn, mode), daemon=True).start()

@@ -27,6 +27,20 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(redactSecrets("Authorization: Bearer abc\r\nHost: x"), "Authorization: <redacted>\r\nHost: x")
     }
 
+    /// `--env` values (often credentials) in an exec POST body and in the daemon's echo:
+    /// values hidden, names kept; escapes, spaces and a body cut short by the trace limit.
+    func testEnvironmentValues() {
+        XCTAssertEqual(redactSecrets(#"> {"command":["true"],"environment":{"TERM":"xterm","PW":"hunter2"},"interactive":false}"#),
+                       #"> {"command":["true"],"environment":{"TERM":"<redacted>","PW":"<redacted>"},"interactive":false}"#)
+        XCTAssertEqual(redactSecrets(#"{"environment" : { "A" : "x\"y\\", "B":"" } }"#),
+                       #"{"environment" : { "A" : "<redacted>", "B":"<redacted>" } }"#)
+        XCTAssertEqual(redactSecrets(#"{"environment":{"A":"secr"#), #"{"environment":{"A":"<redacted>"#)
+        XCTAssertEqual(redactSecrets(#"{"environment":{}}"#), #"{"environment":{}}"#)
+        // Not an object of strings: left alone.
+        XCTAssertEqual(redactSecrets(#"{"environment":"prod"}"#), #"{"environment":"prod"}"#)
+        XCTAssertEqual(redactSecrets(#"environment: {"#), #"environment: {"#)
+    }
+
     func testPlainTextUntouched() {
         let s = "< HTTP/1.1 200 OK\n< Content-Type: application/json\n{\"type\":\"sync\",\"status\":\"Success\"}\n"
         XCTAssertEqual(redactSecrets(s), s)

@@ -26,8 +26,7 @@ final class TLSTests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        guard waitForExit(p, timeout: 60), p.terminationStatus == 0 else {
             throw NSError(domain: "openssl", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: args.joined(separator: " ")])
         }
     }
@@ -63,7 +62,7 @@ final class TLSTests: XCTestCase {
     override func tearDown() {
         if let server, server.isRunning {
             server.terminate()
-            server.waitUntilExit()
+            if !waitForExit(server, timeout: 5) { kill(server.processIdentifier, SIGKILL) }
         }
         server = nil
         super.tearDown()
@@ -75,7 +74,17 @@ final class TLSTests: XCTestCase {
     }
 
     /// Starts `openssl s_server -www` with the given certificate; returns its port once it accepts.
+    /// The port is picked free, then bound by s_server: should another process take it in
+    /// between (s_server then exits at once), a new port is tried.
     private func startServer(cert: String, key: String, extra: [String] = []) throws -> UInt16 {
+        for _ in 0..<3 {
+            if let port = try startServerOnce(cert: cert, key: key, extra: extra) { return port }
+        }
+        XCTFail("openssl s_server did not start")
+        throw CancellationError()
+    }
+
+    private func startServerOnce(cert: String, key: String, extra: [String]) throws -> UInt16? {
         let port = freeTCPPort()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
@@ -91,6 +100,7 @@ final class TLSTests: XCTestCase {
                 probe.close()
                 return port
             }
+            if !p.isRunning { server = nil; return nil }  // the port was taken
             usleep(20_000)
         }
         XCTFail("openssl s_server did not start")

@@ -79,7 +79,33 @@ func writeBytes(_ fd: Int32, _ bytes: [UInt8]) {
     }
 }
 
-/// A TCP port that was free a moment ago.
+/// Waits at most `timeout` seconds for `process` to end; false if it is still running.
+func waitForExit(_ process: Process, timeout: Double) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning, Date() < deadline { usleep(10_000) }
+    return !process.isRunning
+}
+
+/// A TCP port bound by a socket that never listens: connecting is refused, and no other
+/// process can take the port while `fd` is open (close it when done).
+func refusingTCPPort() -> (fd: Int32, port: UInt16) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+            _ = bind(fd, p, len)
+            return getsockname(fd, p, &len)
+        }
+    }
+    return (fd, UInt16(bigEndian: addr.sin_port))
+}
+
+/// A TCP port that was free a moment ago (for a child process that binds it itself:
+/// callers retry when the child finds it taken).
 func freeTCPPort() -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }

@@ -1,47 +1,86 @@
 import Foundation
 import XCTest
 
-/// Fault injection: lxattach against a peer that breaks the protocol or goes silent
-/// (Tests/Fixtures/hostile_peer.py, on a unix socket selected with LXD_SOCKET). Every
-/// case must end in bounded time with exactly one `Error:` line and status 255.
-/// Feature tests run against the real daemon; this peer only plays faults.
-final class HostilePeerTests: XCTestCase {
-    private var server: Process?
-    private var socketPath = ""
+#if canImport(Glibc)
+import Glibc
+#endif
 
-    private func startPeer(_ mode: String) throws {
+/// Tests/Fixtures/hostile_peer.py, started on a unix socket (or on a TCP port it picks
+/// itself: no free-port race) and always stopped by its PID.
+final class HostilePeer {
+    let process = Process()
+    /// The unix socket path, or "" for tcp.
+    let socketPath: String
+    /// The TCP port, or 0 for a unix socket.
+    private(set) var port = 0
+
+    init(mode: String, tcp: Bool = false) throws {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/hostile_peer.py").path
-        socketPath = NSTemporaryDirectory() + "lxattach-hostile-\(getpid())-\(mode).sock"
-        let process = Process()
+        socketPath = tcp ? "" : NSTemporaryDirectory() + "lxattach-hostile-\(getpid())-\(mode).sock"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, socketPath, mode]
+        process.arguments = ["python3", script, tcp ? "tcp" : socketPath, mode]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        server = process
-        // Wait for "ready".
-        let line = out.fileHandleForReading.availableData
-        XCTAssertEqual(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), "ready")
+        // "ready" or "ready PORT", read with a deadline: a peer that fails to start must
+        // fail the test, not hang it.
+        let fd = out.fileHandleForReading.fileDescriptor
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while !text.contains("\n"), Date() < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            text += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard words.first == "ready" else {
+            stop()
+            throw HarnessError.notFound("hostile_peer.py \(mode) did not get ready: \(text.debugDescription)")
+        }
+        if tcp { port = Int(words.dropFirst().first ?? "") ?? 0 }
     }
 
-    override func tearDown() {
-        server?.terminate()
-        server?.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: socketPath)
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if !socketPath.isEmpty { try? FileManager.default.removeItem(atPath: socketPath) }
     }
 
-    /// Runs `lxattach exec c1 -- true` against the peer; asserts the failure shape.
+    deinit { stop() }
+}
+
+/// Fault injection: lxattach against a peer that breaks the protocol or goes silent
+/// (Tests/Fixtures/hostile_peer.py, on a unix socket selected with LXD_SOCKET, or on
+/// TCP behind an https remote). Every case must end in bounded time with exactly one
+/// `Error:` line and status 255. Feature tests run against the real daemon; this peer
+/// only plays faults.
+final class HostilePeerTests: XCTestCase {
+    /// Runs `lxattach ARGS` against the peer; asserts the failure shape and returns it.
     @discardableResult
-    private func assertEnds(mode: String, within limit: Double, message: String,
+    private func assertEnds(mode: String, within limit: Double, message: String, tcp: Bool = false,
+                            arguments: [String] = ["exec", "c1", "--", "true"],
                             environment: [String: String?] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
-        try startPeer(mode)
+        let peer = try HostilePeer(mode: mode, tcp: tcp)
+        defer { peer.stop() }
         var env = environment
-        env["LXD_SOCKET"] = socketPath
-        env["LXD_CONF"] = NSTemporaryDirectory() + "lxattach-hostile-no-conf"
-        let result = try lxattach(["exec", "c1", "--", "true"], environment: env, timeout: limit + 10,
-                                  file: file, line: line)
+        if tcp {
+            // An https remote `peer` at the peer's port, as the default remote.
+            let conf = NSTemporaryDirectory() + "lxattach-hostile-conf-\(getpid())-\(peer.port)"
+            try FileManager.default.createDirectory(atPath: conf, withIntermediateDirectories: true)
+            try "default-remote: peer\nremotes:\n  peer:\n    addr: https://127.0.0.1:\(peer.port)\n    protocol: lxd\n"
+                .write(toFile: conf + "/config.yml", atomically: true, encoding: .utf8)
+            env["LXD_CONF"] = conf
+        } else {
+            env["LXD_SOCKET"] = peer.socketPath
+            env["LXD_CONF"] = NSTemporaryDirectory() + "lxattach-hostile-no-conf"
+        }
+        let result = try lxattach(arguments, environment: env, timeout: limit + 10, file: file, line: line)
         XCTAssertEqual(result.status, 255, "\(result)", file: file, line: line)
         XCTAssertLessThan(result.seconds, limit, "took too long: \(result)", file: file, line: line)
         let lines = result.stderrText.split(separator: "\n")
@@ -62,8 +101,9 @@ final class HostilePeerTests: XCTestCase {
     /// A legal frame is not refused for its size (RFC 6455 sets no limit and the decoder
     /// streams): LXD writes at most 128 KiB at a time, but another server may not.
     func testALegal4MiBDataFrameIsAccepted() throws {
-        try startPeer("bigframe")
-        let env: [String: String?] = ["LXD_SOCKET": socketPath, "LXD_CONF": NSTemporaryDirectory() + "lxattach-hostile-no-conf"]
+        let peer = try HostilePeer(mode: "bigframe")
+        defer { peer.stop() }
+        let env: [String: String?] = ["LXD_SOCKET": peer.socketPath, "LXD_CONF": NSTemporaryDirectory() + "lxattach-hostile-no-conf"]
         let result = try lxattach(["exec", "c1", "--", "true"], environment: env, timeout: 20)
         XCTAssertEqual(result.status, 0, "\(result)")
         XCTAssertEqual(result.stderrText, "")
@@ -92,11 +132,33 @@ final class HostilePeerTests: XCTestCase {
         try assertEnds(mode: "silent", within: 8, message: "keepalive", environment: ["LXATTACH_KEEPALIVE": "2"])
     }
 
-    func testAnUnansweredRequestTimesOut() throws {
-        try assertEnds(mode: "silentpost", within: 6, message: "timed out", environment: ["LXATTACH_TIMEOUT": "2"])
+    /// The error says what was waited for: which request, and how long.
+    func testAnUnansweredRequestSaysWhichRequestAndHowLong() throws {
+        try assertEnds(mode: "silentpost", within: 6,
+                       message: "Error: timed out after 2 s waiting for LXD to answer POST /1.0/instances/c1/exec\n",
+                       environment: ["LXATTACH_TIMEOUT": "2"])
     }
 
     func testADaemonThatVanishesMidSessionIsReported() throws {
         try assertEnds(mode: "vanish", within: 8, message: "LXD")
+    }
+
+    /// README: "default 10 s to connect", for the REST connection too (it used to take
+    /// the 30 s request budget). A TLS peer that never answers the ClientHello.
+    func testConnectingGivesUpAfterTenSecondsByDefault() throws {
+        let r = try assertEnds(mode: "mute", within: 14, message: "timed out after 10.0 s connecting to https://127.0.0.1:",
+                               tcp: true, arguments: ["info"])
+        XCTAssertTrue(r.stderrText.contains("TLS handshake"), "\(r)")
+        // A fault bound from below too: it did wait the promised time, not less.
+        XCTAssertGreaterThan(r.seconds, 9.5, "\(r)")
+    }
+
+    /// LXATTACH_TIMEOUT bounds connecting: a TCP listener whose queue is full never
+    /// completes the connect(2).
+    func testLXATTACH_TIMEOUTBoundsConnecting() throws {
+        let r = try assertEnds(mode: "noaccept", within: 6, message: "timed out after 2.0 s connecting to https://127.0.0.1:",
+                               tcp: true, environment: ["LXATTACH_TIMEOUT": "2"])
+        XCTAssertTrue(r.stderrText.contains("connect to 127.0.0.1:"), "\(r)")
+        XCTAssertGreaterThan(r.seconds, 1.5, "\(r)")
     }
 }

@@ -300,55 +300,38 @@ final class InteractiveTests: XCTestCase {
 
     // MARK: -t without a terminal
 
-    /// Runs `lxattach exec -t c1 -- command` with `input` piped in, up to `attempts`
-    /// times, until the output contains `expected`. Every attempt must end by itself
-    /// (no hang) with `status` and no error. Retrying is for the output only: LXD
-    /// 5.0.2 sometimes drops the last PTY output of a command that exits right after
-    /// writing it (its exec mirror stops reading the PTY when the process dies; the
-    /// server sends its end-of-stream message without the data: protocol notes §9
-    /// item 6, fixed in LXD 5.14). Under load that hit about 1 run in 7 here.
-    private func forcedPTY(
-        _ command: [String], input: String, status: Int32, expected: String, attempts: Int = 3,
-        file: StaticString = #filePath, line: UInt = #line
-    ) throws {
-        var outputs: [String] = []
-        for _ in 1...attempts {
-            let r = try lxattach(["exec", "-t", Testbed.c1, "--"] + command, stdin: .text(input), timeout: 20,
-                                 file: file, line: line)
-            XCTAssertFalse(r.timedOut, "\(r)", file: file, line: line)
-            XCTAssertEqual(r.status, status, "\(r)", file: file, line: line)
-            XCTAssertLessThan(r.seconds, 10, "\(r)", file: file, line: line)
-            XCTAssertEqual(r.stderrText, "", "\(r)", file: file, line: line)
-            guard r.status == status, !r.timedOut else { return }
-            // The PTY echoes the input and turns \n into \r\n.
-            if r.stdoutText.components(separatedBy: "\r\n").contains(expected) { return }
-            outputs.append(r.stdoutText)
-        }
-        XCTFail("no \(expected.debugDescription) line in \(attempts) runs: \(outputs)", file: file, line: line)
-    }
-
+    /// `printf 'x\n' | lxattach exec -t c1 -- sh -c 'read l; echo "got $l"; exit 5'`: the
+    /// input is sent then Ctrl-D; the PTY echoes it, the script answers, the status is kept.
     func testForcedPTYWithPipedStdinRunsTheScriptAndKeepsTheStatus() throws {
-        try forcedPTY(["sh"], input: "echo hi\nexit 5\n", status: 5, expected: "hi")
+        try assertForcedPTYTranscript(lxdLostTail: true, status: 5, transcript: "x\r\ngot x\r\n") {
+            try lxattach(["exec", "-t", Testbed.c1, "--", "sh", "-c", "read l; echo \"got $l\"; exit 5"],
+                         stdin: .text("x\n"), timeout: 20)
+        }
     }
 
     func testForcedPTYWithPipedStdinWithoutANewlineEndsCleanly() throws {
         // "abc" and no newline: lxattach ends the input with two Ctrl-D (the first only
         // flushes the partial line), so cat sees EOF and exits 0: no hang, no 129.
         // The output is the PTY's echo "abc" followed by cat's own "abc".
-        try forcedPTY(["cat"], input: "abc", status: 0, expected: "abcabc")
+        try assertForcedPTYTranscript(lxdLostTail: true, status: 0, transcript: "abcabc") {
+            try lxattach(["exec", "-t", Testbed.c1, "--", "cat"], stdin: .text("abc"), timeout: 20)
+        }
     }
 }
 
-/// A non-interactive `lxattach exec … sleep 60` running in the background while the
-/// daemon is killed.
+/// A non-interactive `lxattach exec … sh -c '…sleep 1 sixty times…; : MARKER'` running in the
+/// background while the daemon is killed (the command outlives the daemon, as `sleep 60`
+/// did; it ends by itself).
 private struct LiveDaemonVictim {
     let process: Process
     let errors: Pipe
+    let marker: String
 
     static func start() throws -> LiveDaemonVictim {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Built.lxattach())
-        process.arguments = ["exec", Testbed.c1, "--", "sleep", "60"]
+        let marker = "lxa-victim-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        process.arguments = ["exec", Testbed.c1, "--", "sh", "-c", "i=0; while [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; : \(marker)"]
         var env = ProcessInfo.processInfo.environment
         env["LXD_CONF"] = Testbed.conf
         process.environment = env
@@ -357,20 +340,24 @@ private struct LiveDaemonVictim {
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        // Wait until its operation is running.
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let ops = (try? lxc("operation", "list", "--format", "csv"))?.stdoutText ?? ""
-            if ops.contains("Running") { break }
-            usleep(50_000)
+        // Wait until its own operation is running (lxc's JSON status is "Running").
+        try waitUntil("the victim's operation to be Running", timeout: 10, interval: 0.05) {
+            try OpsParse.lxcOperations().contains {
+                OpsParse.command($0).contains(marker) && $0["status"] as? String == "Running"
+            }
         }
-        return LiveDaemonVictim(process: process, errors: errors)
+        return LiveDaemonVictim(process: process, errors: errors, marker: marker)
     }
 
     func finish() -> (status: Int32, stderr: String) {
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate(); process.waitUntilExit(); return (-1, "still running") }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            let killed = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < killed { usleep(20_000) }
+            return (-1, "still running")
+        }
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return (process.terminationStatus, text)
     }

@@ -70,4 +70,34 @@ final class LibraryTests: XCTestCase {
         let result = try session.run(ExecIO(input: .none, stdout: .discard, stderr: .discard))
         XCTAssertEqual(result.exitStatus, 0)
     }
+
+    /// README's streaming example: `.handler` closures get each stream's bytes; the
+    /// operations API waits (with and without a timeout) and refuses to cancel an exec
+    /// (LXD 5.0), over the unix socket and TLS.
+    func testHandlersAndOperationsWaitAndDelete() throws {
+        for remote in ["local", Testbed.remote] {
+            let c = try client(remote)
+            let session = try c.exec(instance: Testbed.c1, ExecRequest(command: ["sh", "-c", "cat; echo err >&2; exit 3"]))
+            // Attached and waiting for its input: still running.
+            let other = try client(remote)
+            let running = try other.operations.wait(session.operationID, timeout: 1)
+            XCTAssertFalse(running.isFinal, "\(remote): \(running.raw)")
+            XCTAssertEqual(running.status, "Running", remote)
+            XCTAssertThrowsError(try other.operations.delete(session.operationID), remote) { error in
+                guard case LXDError.api(let code, let message) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(code, 400, remote)
+                XCTAssertTrue(message.contains("can't be cancelled"), message)
+            }
+            var out: [UInt8] = [], err: [UInt8] = []
+            let result = try session.run(ExecIO(input: .bytes(Array("hello".utf8)),
+                                                stdout: .handler { out += $0 }, stderr: .handler { err += $0 }))
+            XCTAssertEqual(result.exitStatus, 3, remote)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "hello", remote)
+            XCTAssertEqual(String(decoding: err, as: UTF8.self), "err\n", remote)
+            let final = try other.operations.wait(session.operationID, timeout: 10)
+            XCTAssertTrue(final.isFinal, "\(remote): \(final.raw)")
+            XCTAssertTrue(final.succeeded, "\(remote): an exec that ran is a success, whatever its status")
+            XCTAssertEqual(final.exitStatus, 3, remote)
+        }
+    }
 }

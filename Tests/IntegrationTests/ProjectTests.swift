@@ -43,27 +43,52 @@ final class ProjectTests: XCTestCase {
     }
 
     func testOperationListIsPerProject() throws {
-        let marker = "lxattach-project-op-\(getpid())"
-        let background = Process()
-        background.executableURL = URL(fileURLWithPath: try Built.lxattach())
-        background.arguments = ["exec", "--project", Testbed.project, Testbed.projectInstance, "--", "sh", "-c", "sleep 3; : \(marker)"]
-        var env = ProcessInfo.processInfo.environment
-        env["LXD_CONF"] = Testbed.conf
-        background.environment = env
-        background.standardInput = FileHandle.nullDevice
-        try background.run()
-        defer { background.waitUntilExit() }
+        let held = try HeldExec(instance: Testbed.projectInstance, options: ["--project", Testbed.project])
         var found = false
         try waitUntil("the project's exec operation is listed") {
             let r = try lxattach(["operation", "list", "--project", Testbed.project, "--format", "json"])
-            found = r.status == 0 && r.stdoutText.contains(marker)
+            found = r.status == 0 && r.stdoutText.contains(held.marker)
             return found
         }
         XCTAssertTrue(found)
         let defaultList = try lxattach(["operation", "list", "--format", "json"])
         XCTAssertEqual(defaultList.status, 0, "\(defaultList)")
-        XCTAssertFalse(defaultList.stdoutText.contains(marker), "the default project must not list it")
-        background.waitUntilExit()
-        XCTAssertEqual(background.terminationStatus, 0)
+        XCTAssertFalse(defaultList.stdoutText.contains(held.marker), "the default project must not list it")
+        XCTAssertEqual(held.end(), 0)
+    }
+
+    /// LXD 5.0.2 ignores `all-projects=true` (no `operations_get_query_all_projects`):
+    /// lxattach asks each project. Compared with what lxc shows project by project (lxc
+    /// 5.0.2 has no --all-projects), over the unix socket and TLS.
+    func testOperationListAllProjectsMatchesLxcProjectByProject() throws {
+        let inProject = try HeldExec(instance: Testbed.projectInstance, options: ["--project", Testbed.project])
+        let inDefault = try HeldExec()
+        let markers = [inProject.marker, inDefault.marker]
+        let projects = try lxc("project", "list", "--format", "csv").stdoutText.split(separator: "\n")
+            .map { String($0.split(separator: ",").first ?? "").replacingOccurrences(of: " (current)", with: "") }
+        XCTAssertTrue(projects.contains(Testbed.project), "\(projects)")
+        for remote in ["", "\(Testbed.remote):"] {
+            var ids: [String: String] = [:]
+            try waitUntil("both held operations listed with --all-projects") {
+                let r = try lxattach(["operation", "list", "--all-projects", "--format", "json"] + (remote.isEmpty ? [] : [remote]))
+                XCTAssertEqual(r.status, 0, "\(r)")
+                for op in OpsParse.objects(OpsParse.json(r.stdoutText)) {
+                    for m in markers where OpsParse.command(op).contains(m) { ids[m] = op["id"] as? String }
+                }
+                return ids.count == 2
+            }
+            var before = Set<String>(), after = Set<String>()
+            for p in projects { before.formUnion(try clientOperationIDs(project: p, remote: remote)) }
+            let r = try lxattach(["operation", "list", "--all-projects", "--format", "csv"] + (remote.isEmpty ? [] : [remote]))
+            for p in projects { after.formUnion(try clientOperationIDs(project: p, remote: remote)) }
+            XCTAssertEqual(r.status, 0, "\(r)")
+            let ours = OpsParse.csv(r.stdoutText).compactMap(\.first)
+            XCTAssertEqual(ours.count, Set(ours).count, "duplicates: \(r)")
+            for id in ids.values { XCTAssertTrue(ours.contains(id), "\(remote): \(id) missing: \(r)") }
+            XCTAssertTrue(before.intersection(after).isSubset(of: Set(ours)), "\(remote): lxc \(before) / \(after), ours \(ours)")
+            XCTAssertTrue(Set(ours).isSubset(of: before.union(after)), "\(remote): lxc \(before) / \(after), ours \(ours)")
+        }
+        XCTAssertEqual(inProject.end(), 0)
+        XCTAssertEqual(inDefault.end(), 0)
     }
 }

@@ -107,11 +107,16 @@ final class HarnessTests: XCTestCase {
     }
 
     func testStdinBytesEnvironmentAndExitStatus() throws {
-        setenv("LXATTACH_HARNESS_DROP", "x", 1)
-        defer { unsetenv("LXATTACH_HARNESS_DROP") }
-        let r = try runCommand(
-            "sh", ["-c", "cat; echo \"$FOO ${LXATTACH_HARNESS_DROP-unset}\"; echo e >&2; exit 3"],
-            environment: ["FOO": "bar", "LXATTACH_HARNESS_DROP": nil], stdin: .text("abc"))
+        let r = try withEnvironment(["LXATTACH_HARNESS_DROP": "x"]) {
+            try runCommand(
+                "sh", ["-c", "cat; echo \"$FOO ${LXATTACH_HARNESS_DROP-unset}\"; echo e >&2; exit 3"],
+                environment: ["FOO": "bar", "LXATTACH_HARNESS_DROP": nil], stdin: .text("abc"))
+        }
+        XCTAssertNil(getenv("LXATTACH_HARNESS_DROP"), "an unset variable is unset again")
+        setenv("LXATTACH_HARNESS_KEEP", "before", 1)
+        defer { unsetenv("LXATTACH_HARNESS_KEEP") }
+        withEnvironment(["LXATTACH_HARNESS_KEEP": nil]) { XCTAssertNil(getenv("LXATTACH_HARNESS_KEEP")) }
+        XCTAssertEqual(getenv("LXATTACH_HARNESS_KEEP").map { String(cString: $0) }, "before", "a set variable is back")
         XCTAssertEqual(r.status, 3, "\(r)")
         XCTAssertEqual(r.stdoutText, "abcbar unset\n")
         XCTAssertEqual(r.stderrText, "e\n")

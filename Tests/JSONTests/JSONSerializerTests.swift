@@ -185,7 +185,7 @@ final class JSONSerializerTests: XCTestCase {
 
     // MARK: Speed
 
-    func testParseSpeedSanity() throws {
+    func testALargeDocumentRoundTrips() throws {
         // A ~1 MB document shaped like LXD's instance lists.
         var items: [JSONValue] = []
         for i in 0..<2000 {
@@ -199,15 +199,9 @@ final class JSONSerializerTests: XCTestCase {
         }
         let bytes = JSONValue.array(items).serializedBytes()
         XCTAssertGreaterThan(bytes.count, 500_000)
-        let clock = ContinuousClock()
-        var parsed: JSONValue = nil
-        let elapsed = try clock.measure {
-            for _ in 0..<3 { parsed = try JSONValue.parse(bytes) }
-        }
+        // Speed is the benchmarks' business; here, that a large document round-trips.
+        let parsed = try JSONValue.parse(bytes)
         XCTAssertEqual(parsed.arrayValue?.count, 2000)
-        let mbPerSecond = Double(bytes.count * 3) / 1e6 / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        print("JSON parse: \(bytes.count) bytes x3 in \(elapsed), \(Int(mbPerSecond)) MB/s")
-        // Generous bound for a debug build on a shared 2-core machine.
-        XCTAssertLessThan(elapsed, .seconds(10))
+        XCTAssertEqual(parsed, JSONValue.array(items))
     }
 }

@@ -68,20 +68,28 @@ final class YAMLWriterTests: XCTestCase {
         XCTAssertEqual(YAMLWriter.string(for: ["a", 1]), "- a\n- 1\n")
     }
 
+    /// yaml.v2's choices (what `lxc ... show` prints): double quotes for what would read
+    /// back as another type or needs escapes, single quotes for strings plain style cannot carry.
     func testQuotingRules() {
-        let needQuotes = [
+        let doubleQuoted = [
             "", "true", "False", "yes", "NO", "on", "off", "y", "n", "null", "~", "0", "137", "-5",
-            "1.5", ".5", "1e3", "0x1F", "0o17", "0b101", "1_000", "12:30", ".inf", "-.Inf", ".NaN",
-            " lead", "trail ", "- item", "-", "---", "...", "? x", "?", ":x", "a: b", "a #c", "end:", "#x", "[x", "{x",
-            "*ref", "&anchor", "!tag", "|", ">", "'q", "\"q", "%x", "@x", "`x", ",x",
+            "1.5", ".5", "1e3", "0x1F", "0o17", "0b101", "1_000", "12:30", ".inf", "-.Inf", ".NaN", "a\tb",
         ]
-        for s in needQuotes {
+        for s in doubleQuoted {
             let out = YAMLWriter.string(for: ["k": .string(s)])
-            XCTAssertTrue(out.hasPrefix("k: \""), "should quote \(s.debugDescription): \(out)")
+            XCTAssertTrue(out.hasPrefix("k: \""), "should double-quote \(s.debugDescription): \(out)")
         }
+        let singleQuoted = [
+            " lead", "trail ", "- item", "-", "---", "...", "? x", "?", "a: b", "a #c", "end:", "#x", "[x", "{x",
+            "*ref", "&anchor", "!tag", "|", ">", "\"q", "%x", "@x", "`x", ",x", "cat > /dev/null; : marker",
+        ]
+        for s in singleQuoted {
+            XCTAssertEqual(YAMLWriter.string(for: ["k": .string(s)]), "k: '\(s)'\n", s)
+        }
+        XCTAssertEqual(YAMLWriter.string(for: ["k": "'q"]), "k: '''q'\n", "a quote doubled")
         let plain = [
             "abc", "Running", "/1.0/instances/c1", "10.0.0.5", "1.0.0", "2024-05-01", "a:b", "a#b",
-            "éè ✓", "x-y", "c1", "-c", "--all", "?x", "unix://", "https://10.0.0.5:8443", "hello world",
+            "éè ✓", "x-y", "c1", "-c", "--all", "?x", ":x", "unix://", "https://10.0.0.5:8443", "hello world",
         ]
         for s in plain {
             XCTAssertEqual(YAMLWriter.string(for: ["k": .string(s)]), "k: \(s)\n", s)

@@ -172,11 +172,10 @@ final class ConfigLoaderTests: XCTestCase {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         var l = loader(reader: script)
         l.timeoutMilliseconds = 300
-        let start = Date()
+        // The timeout path, by its error (a reader waited for to its end would fail otherwise).
         XCTAssertThrowsError(try l.load()) {
             XCTAssertEqual($0 as? ConfigError, .readerFailed(path: script, reason: "timed out after 300 ms"))
         }
-        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
 
     func testReaderWithGarbageOutput() throws {

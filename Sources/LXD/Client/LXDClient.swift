@@ -65,6 +65,7 @@ public final class LXDClient {
     /// Opens a new connection to the daemon (TLS handshake done). Used for each
     /// websocket; REST calls share `connection(deadline:)`.
     public func connect(deadline: Deadline) throws(LXDError) -> any ByteStream {
+        let started = monotonicNanoseconds()
         do {
             switch remote.endpoint {
             case .unix(let path):
@@ -76,13 +77,30 @@ public final class LXDClient {
                 return stream
             }
         } catch {
-            throw .transport(error)
+            throw describingTimeout(error, since: started)
         }
+    }
+
+    /// "unix:/var/lib/lxd/unix.socket" or "https://host:port": where requests go, for messages.
+    public var addressDescription: String {
+        switch remote.endpoint {
+        case .unix(let path): return "unix:" + path
+        case .https: return "https://" + hostHeader
+        }
+    }
+
+    /// A transport error; a timeout says to where and after how long.
+    func describingTimeout(_ error: TransportError, since started: UInt64) -> LXDError {
+        guard case .timedOut(let what) = error else { return .transport(error) }
+        // Seconds since `started`, one decimal: "10.0".
+        let tenths = (monotonicNanoseconds() &- started + 50_000_000) / 100_000_000
+        return .timedOut("after \(tenths / 10).\(tenths % 10) s connecting to \(addressDescription) (\(what))")
     }
 
     /// `count` new connections at once (the websockets of one exec); over TLS their
     /// handshakes run side by side and resume the REST connection's session.
     public func connectMany(_ count: Int, deadline: Deadline) throws(LXDError) -> [any ByteStream] {
+        let started = monotonicNanoseconds()
         guard case .https(let host, let port, _) = remote.endpoint else {
             var streams: [any ByteStream] = []
             for _ in 0..<count { streams.append(try connect(deadline: deadline)) }
@@ -97,7 +115,7 @@ public final class LXDClient {
             }
             return streams
         } catch {
-            throw .transport(error)
+            throw describingTimeout(error, since: started)
         }
     }
 
@@ -122,12 +140,14 @@ public final class LXDClient {
         return context
     }
 
-    /// A kept-alive HTTP connection for REST calls (opened on demand).
+    /// A kept-alive HTTP connection for REST calls (opened on demand; connecting is bounded
+    /// by `timeouts.connect` as well as by `deadline`).
     func connection(deadline: Deadline) throws(LXDError) -> HTTPConnection {
         if let idle, idle.isReusable { return idle }
         idle?.close()
         idle = nil
-        let c = HTTPConnection(stream: try connect(deadline: deadline), host: hostHeader)
+        let connectDeadline = deadline.earlier(.after(seconds: timeouts.connect))
+        let c = HTTPConnection(stream: try connect(deadline: connectDeadline), host: hostHeader)
         c.trace = trace
         idle = c
         return c

@@ -6,13 +6,26 @@ import JSON
 public struct Operations {
     let client: LXDClient
 
-    /// `GET /1.0/operations?recursion=1`: all operations, every status.
-    /// `allProjects` asks for every project (LXD ≥ 5.x with `operations_get_query_all_projects`;
-    /// 5.0.2 ignores it and answers for the default project).
+    /// `GET /1.0/operations?recursion=1`: all operations, every status, of the client's
+    /// project; with `allProjects`, of every project. Servers with the
+    /// `operations_get_query_all_projects` extension answer that in one request; older
+    /// ones (LXD 5.0.2 ignores `all-projects=true`) are asked project by project.
     public func list(allProjects: Bool = false) throws(LXDError) -> [Operation] {
-        var query: [(String, String)] = [("recursion", "1")]
-        if allProjects { query.append(("all-projects", "true")) }
-        let metadata = try client.send("GET", client.target("/1.0/operations", query: query, project: !allProjects)).metadata
+        guard allProjects else { return try list(query: [], project: true) }
+        if try client.hasExtension("operations_get_query_all_projects") {
+            return try list(query: [("all-projects", "true")], project: false)
+        }
+        var result: [Operation] = []
+        for project in try client.projectNames() {
+            result += try list(query: [("project", project)], project: false)
+        }
+        result.sort { $0.createdAt < $1.createdAt }
+        return result
+    }
+
+    private func list(query extra: [(String, String)], project: Bool) throws(LXDError) -> [Operation] {
+        let query = [("recursion", "1")] + extra
+        let metadata = try client.send("GET", client.target("/1.0/operations", query: query, project: project)).metadata
         guard case .object(let byStatus) = metadata else {
             if metadata.isNull { return [] }
             throw .protocolViolation("operations list is not an object")

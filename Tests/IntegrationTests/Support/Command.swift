@@ -64,6 +64,35 @@ enum HarnessError: Error, CustomStringConvertible {
     }
 }
 
+/// HOME and XDG_CACHE_HOME of every child: one fresh folder per test run, so nothing
+/// writes into the real ~/.cache/lxattach (config cache) or reads the real ~/.config.
+/// A test's own `environment` overrides them.
+enum IsolatedHome {
+    static let directory: String = {
+        let dir = NSTemporaryDirectory() + "lxattach-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir + "/cache", withIntermediateDirectories: true)
+        return dir
+    }()
+    static var variables: [String: String] { ["HOME": directory, "XDG_CACHE_HOME": directory + "/cache"] }
+}
+
+/// Runs `body` with `changes` applied to this process's environment (nil unsets), then
+/// puts every variable back as it was, whatever `body` did.
+func withEnvironment<T>(_ changes: [String: String?], _ body: () throws -> T) rethrows -> T {
+    // An array, not a dictionary: `saved[name] = nil` would drop an unset variable's entry.
+    var saved: [(String, String?)] = []
+    for (name, value) in changes {
+        saved.append((name, getenv(name).map { String(cString: $0) }))
+        if let value { setenv(name, value, 1) } else { unsetenv(name) }
+    }
+    defer {
+        for (name, value) in saved {
+            if let value { setenv(name, value, 1) } else { unsetenv(name) }
+        }
+    }
+    return try body()
+}
+
 /// A write to a pipe whose reader has gone must be an EPIPE error, not a
 /// process-killing SIGPIPE. (Children get the default disposition back.)
 private let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
@@ -119,6 +148,7 @@ func runCommand(
 ) throws -> CommandResult {
     _ = ignoreSIGPIPE
     var env = ProcessInfo.processInfo.environment
+    for (key, value) in IsolatedHome.variables { env[key] = value }
     // Scripts/sanitize turns off the test process's own leak check (XCTest's object graph
     // hides from LeakSanitizer) and gives the binaries under test theirs back.
     if let options = env["LXATTACH_CHILD_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
