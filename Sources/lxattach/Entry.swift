@@ -91,7 +91,7 @@ struct LXAttach: ParsableCommand {
         guard !leading.isEmpty, i < args.count else { return args }
         let leaves: [String: Set<String>] = [
             "exec": [], "shell": [], "info": [],
-            "operation": ["list", "ls", "show", "delete", "rm", "wait"], "remote": ["list", "ls"],
+            "operation": ["list", "ls", "show", "delete", "rm", "wait", "output", "watch"], "remote": ["list", "ls"],
         ]
         guard let children = leaves[args[i]] else { return args }
         var end = i + 1

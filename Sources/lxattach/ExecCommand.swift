@@ -34,6 +34,9 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("disable-stdin")], help: "Do not read stdin (like ssh -n).")
     var disableStdin = false
 
+    @Flag(name: .long, help: "Start the command with its output recorded by the daemon, print the operation id and return at once (see `operation output`).")
+    var detach = false
+
     @Option(name: .long, help: ArgumentHelp("Environment variable to set (repeatable).", valueName: "KEY=VALUE"))
     var env: [String] = []
 
@@ -62,6 +65,9 @@ struct ExecCommand: ParsableCommand {
             throw ValidationError("You can't pass -t or -T at the same time as --mode")
         }
         if argv.isEmpty { throw ValidationError("Missing command to run after --") }
+        if detach && (forceInteractive || mode == .interactive) {
+            throw ValidationError("--detach runs the command without a terminal: drop -t / --mode interactive")
+        }
         for item in env {
             if item.hasPrefix("=") || item.isEmpty { throw ValidationError("Bad --env value \"\(item)\": expected KEY=VALUE") }
         }
@@ -91,6 +97,10 @@ struct ExecCommand: ParsableCommand {
         }
         let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
                                   user: user, group: group, cwd: cwd)
+        if detach {
+            try runDetachedExec(global: global, instance: instance, request: request)
+            return
+        }
         try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin)
     }
 }
