@@ -6,9 +6,14 @@
 import Glibc
 import LXD
 
+func complain(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2 else {
-    fputs("usage: downstream [remote:]instance command...\n", stderr)
+    complain("usage: downstream [remote:]instance command...")
     exit(2)
 }
 do {
@@ -22,6 +27,6 @@ do {
     print("stderr: " + String(decoding: out.stderr, as: UTF8.self), terminator: "")
     print("status: \(out.status)")
 } catch {
-    fputs("downstream: \(error)\n", stderr)
+    complain("downstream: \(error)")
     exit(1)
 }
