@@ -41,8 +41,13 @@ extension OperationCommand {
             let (client, id) = try operationTarget(global: global, operation)
             let op: Operation
             do {
+                // Refuse at once what cannot have recorded output (exec with websockets).
+                let current = try client.operations.get(id)
+                if current.operationClass == "websocket" || current.operationClass == "token" {
+                    throw Failure("operation \(id) has no recorded output (only `lxattach exec --detach` records it)")
+                }
                 op = try client.operations.wait(id)
-            } catch {
+            } catch let error as LXDError {
                 guard case .api(404, _) = error else { throw Failure(error) }
                 try gone(client: client, id: id)
                 return
