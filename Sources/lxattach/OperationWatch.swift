@@ -38,6 +38,9 @@ extension OperationCommand {
             let client = try global.client(remote: remoteName, config: config, environment: environment)
             let events: EventStream
             do { events = try client.events(types: ["operation"], allProjects: allProjects) } catch { throw Failure(error) }
+            // LXATTACH_KEEPALIVE applies here as in exec: probe a silent daemon, then give up.
+            events.probeAfter = GlobalOptions.pumpConfiguration.probeAfter
+            events.probeTimeout = GlobalOptions.pumpConfiguration.probeTimeout
             let table = (format ?? (isatty(1) == 1 ? .table : .jsonl)) == .table
             var handler = sigaction()
             handler.__sigaction_handler.sa_handler = { watchStopSignal = $0 }
