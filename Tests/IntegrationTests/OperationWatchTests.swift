@@ -165,4 +165,33 @@ final class OperationWatchTests: XCTestCase {
         XCTAssertTrue(watch.stderr.hasPrefix("Error: "), "\(watch.stderr)")
         XCTAssertTrue(watch.stderr.contains("events stream"), "\(watch.stderr)")
     }
+
+    func testOnATerminalCtrlCEndsItCleanly() throws {
+        let tmux = try TmuxSession(width: 120)
+        defer { tmux.close() }
+        // bash is reading its terminal before the wrapped command is typed.
+        try tmux.type("echo ready-$((6*7))")
+        tmux.waitForLine("ready-42")
+        // The tmux server is shared (its environment may come from another test run):
+        // this pane's lxattach gets exactly the test bed's config and a cache of its own.
+        let run = try WrappedRun(tmux, ["operation", "watch", "tls:"],
+                                 setup: "unset LXATTACH_CONFIG_READER LXD_SOCKET LXD_DIR LXC_REMOTE LXATTACH_FLAVOR; "
+                                     + "export LXD_CONF=\(shellQuote(Testbed.conf)) XDG_CACHE_HOME=\(shellQuote(tmux.directory + "/cache"))")
+        tmux.waitForPrefix("TIME")
+        var id = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && id.isEmpty {
+            let started = try lxattach(["exec", "--detach", "tls:" + Testbed.c1, "--", "true"])
+            let candidate = started.stdoutText.trimmingCharacters(in: .newlines)
+            _ = try lxattach(["operation", "output", "tls:" + candidate])
+            if waitUntilQuietly(timeout: 3, { tmux.lines().contains { $0.contains(candidate) && $0.contains("Success") } }) {
+                id = candidate
+            }
+        }
+        XCTAssertFalse(id.isEmpty, "the table never showed the exec; screen:\n\(tmux.capture())")
+        try tmux.keys("C-c")
+        XCTAssertEqual(run.waitForExit(), 0, "screen:\n\(tmux.capture())")
+        XCTAssertEqual(run.stderr, "")
+        run.assertTerminalRestored()
+    }
 }
