@@ -33,25 +33,21 @@ let package = Package(
     targets: [
         // RFC 6455 framing: no I/O, standard library only.
         .target(name: "WebSocket"),
-        // Debian's libssl-dev (headers in /usr/include/openssl). No `pkgConfig:` on purpose:
-        // pkg-config's `-lssl -lcrypto` would force the shared libraries into release
-        // builds, which link the static ones (see Transport below).
+        // Debian's libssl-dev (headers in /usr/include/openssl), linked as an ordinary
+        // system library (Transport below): no unsafe flags, so other packages can depend
+        // on this one by version.
         .systemLibrary(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
-        // Byte streams: unix socket, TCP, TLS.
-        // Release builds link OpenSSL statically: only the parts a TLS client uses are
-        // included, and a unix-socket exec never pages them in (the shared libcrypto
-        // costs ~1.5 MiB of RSS just by being loaded and relocated).
+        // Byte streams: unix socket, TCP, TLS. Debug and library builds link the shared
+        // libssl/libcrypto. Scripts/build-release links the static archives instead (on
+        // its command line): a unix-socket exec then never pages TLS code in (the shared
+        // libcrypto costs ~1.5 MiB of RSS just by being loaded and relocated).
         .target(
             name: "Transport",
             dependencies: ["COpenSSL"],
-            linkerSettings: [
-                .linkedLibrary("ssl", .when(configuration: .debug)),
-                .linkedLibrary("crypto", .when(configuration: .debug)),
-                .unsafeFlags(["-Xlinker", "-l:libssl.a", "-Xlinker", "-l:libcrypto.a"], .when(configuration: .release)),
-            ]
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
         // HTTP/1.1 requests, responses and the websocket upgrade.
         .target(name: "HTTP", dependencies: ["Transport", "WebSocket"]),

@@ -75,7 +75,7 @@ struct LXAttach: ParsableCommand {
     /// The subcommands: each leaf's name under its parent (empty: no children).
     static let leaves: [String: Set<String>] = [
         "exec": [], "shell": [], "info": [],
-        "operation": ["list", "ls", "show", "delete", "rm", "wait"], "remote": ["list", "ls"],
+        "operation": ["list", "ls", "show", "delete", "rm", "wait", "output", "watch"], "remote": ["list", "ls"],
     ]
 
     /// The subcommand words that start `args` (`["operation", "show"]`), for the help a

@@ -36,6 +36,9 @@ struct ExecCommand: ParsableCommand {
 
     @OptionGroup var envOptions: EnvironmentOptions
 
+    @Flag(name: .long, help: "Start the command with its output recorded by the daemon, print the operation id and return at once (see `operation output`).")
+    var detach = false
+
     @Option(name: .long, help: "Directory to run the command in.")
     var cwd: String?
 
@@ -61,6 +64,9 @@ struct ExecCommand: ParsableCommand {
             throw ValidationError("You can't pass -t or -T at the same time as --mode")
         }
         if argv.isEmpty { throw ValidationError("Missing command to run after --") }
+        if detach && (forceInteractive || mode == .interactive) {
+            throw ValidationError("--detach runs the command without a terminal: drop -t / --mode interactive")
+        }
     }
 
     var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -81,6 +87,10 @@ struct ExecCommand: ParsableCommand {
         environment += try envOptions.resolved()
         let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
                                   user: user, group: group, cwd: cwd)
+        if detach {
+            try runDetachedExec(global: global, instance: instance, request: request)
+            return
+        }
         try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin)
     }
 }

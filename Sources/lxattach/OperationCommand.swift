@@ -6,8 +6,8 @@ import LXD
 struct OperationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operation",
-        abstract: "List, show, cancel and wait for operations.",
-        subcommands: [List.self, Show.self, Delete.self, Wait.self]
+        abstract: "List, show, cancel, wait for and watch operations; fetch a detached exec's output.",
+        subcommands: [List.self, Show.self, Delete.self, Wait.self, OutputCommand.self, Watch.self]
     )
 
     struct List: ParsableCommand {

@@ -32,7 +32,7 @@ public enum ClientFlavor: String, Equatable, Hashable, Sendable, CaseIterable {
 
     /// The environment variables this layer consults (so a caller can snapshot just these).
     public static let environmentVariables = [
-        "HOME", "XDG_CACHE_HOME", "LXATTACH_FLAVOR", "LXATTACH_CONFIG_READER",
+        "HOME", "PATH", "XDG_CACHE_HOME", "LXATTACH_FLAVOR", "LXATTACH_CONFIG_READER",
         "LXD_CONF", "LXD_DIR", "LXD_SOCKET", "LXC_REMOTE",
         "INCUS_CONF", "INCUS_DIR", "INCUS_SOCKET", "INCUS_REMOTE",
     ]

@@ -6,6 +6,9 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotRead(path: String, reason: String)
     /// The config reader executable could not be run, timed out or printed nonsense.
     case readerFailed(path: String, reason: String)
+    /// No `lxattach-config` next to the running executable nor in `$PATH` (`expected`: where
+    /// it belongs).
+    case readerMissing(expected: String)
     /// `LXATTACH_FLAVOR` (or the caller's choice) names no known client flavor.
     case unknownFlavor(String)
     /// A `remote:` prefix or remote name that is not in the configuration.
@@ -23,6 +26,10 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot read \(path): \(reason)"
         case .readerFailed(let path, let reason):
             return "cannot load the client configuration with \(path): \(reason)"
+        case .readerMissing(let expected):
+            return "cannot read the client configuration: \(ReaderLocator.name) (the config.yml reader) "
+                + "is not installed: expected \(expected), or in PATH; install it beside lxattach "
+                + "(Scripts/install does) or set LXATTACH_CONFIG_READER to its path"
         case .unknownFlavor(let s):
             return "unknown client flavor \"\(s)\" (expected lxd or incus)"
         case .unknownRemote(let name):

@@ -15,7 +15,7 @@ import JSON
 /// - no config.yml: built-in defaults, nothing run;
 /// - cache hit: one small file read and JSON parse;
 /// - miss: `posix_spawn` the reader (next to the running executable, or
-///   `$LXATTACH_CONFIG_READER`), read its stdout/stderr with a timeout, then write the cache
+///   `$LXATTACH_CONFIG_READER`, else in `$PATH`), read its stdout/stderr with a timeout, then write the cache
 ///   atomically (temp file + rename, mode 0600; failures to write it are ignored).
 public struct ConfigLoader: Sendable {
     /// Where a loaded configuration came from.
@@ -38,7 +38,7 @@ public struct ConfigLoader: Sendable {
 
     public var environment: ClientEnvironment
     /// The reader executable; nil means `$LXATTACH_CONFIG_READER`, else `lxattach-config` in
-    /// the directory of `/proc/self/exe`.
+    /// the directory of `/proc/self/exe`, else in `$PATH` (see `ReaderLocator`).
     public var readerPath: String?
     /// The cache directory; nil means `environment.cacheDirectory`.
     public var cacheDirectory: String?
@@ -110,11 +110,14 @@ public struct ConfigLoader: Sendable {
 
     // MARK: Reader process
 
-    /// The reader executable this loader would run.
-    public var resolvedReaderPath: String {
+    /// The reader executable this loader would run, or nil when there is none.
+    public var resolvedReaderPath: String? {
         if let readerPath { return readerPath }
-        if let v = environment.variables["LXATTACH_CONFIG_READER"], !v.isEmpty { return v }
-        return ConfigPath.join(ConfigPath.dirname(ConfigLoader.currentExecutablePath() ?? "."), "lxattach-config")
+        return locator.locate()
+    }
+
+    var locator: ReaderLocator {
+        ReaderLocator(variables: environment.variables, executablePath: ConfigLoader.currentExecutablePath())
     }
 
     static func currentExecutablePath() -> String? {
@@ -126,7 +129,7 @@ public struct ConfigLoader: Sendable {
 
     /// Runs the reader on `path` and decodes its JSON.
     func runReader(on path: String) throws(ConfigError) -> LXCConfig {
-        let reader = resolvedReaderPath
+        guard let reader = resolvedReaderPath else { throw locator.missingError }
         let (status, out, err) = try ConfigLoader.spawnAndCollect(
             reader, arguments: [path], timeoutMilliseconds: timeoutMilliseconds, maxOutput: maxReaderOutput)
         if status != 0 {
