@@ -33,7 +33,7 @@ final class ClusterFaultTests: XCTestCase {
         let text = String(lines.first ?? "")
         XCTAssertTrue(text.hasPrefix("Error: cluster member \(member.name) (\(member.url)"), "\(way): \(text)", file: file, line: line)
         XCTAssertTrue(text.contains("which holds \(member.instance), did not answer: "), "\(way): \(text)", file: file, line: line)
-        XCTAssertTrue(text.hasSuffix("timed out after 15 s waiting for LXD to answer POST /1.0/instances/\(member.instance)/exec"),
+        XCTAssertTrue(text.contains("timed out after 15 s waiting for LXD at ") && text.hasSuffix(" to answer POST /1.0/instances/\(member.instance)/exec"),
                       "\(way): \(text)", file: file, line: line)
     }
 

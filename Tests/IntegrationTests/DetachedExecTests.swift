@@ -119,19 +119,21 @@ final class DetachedExecTests: XCTestCase {
     }
 
     func testOutputOfAnOperationWithoutRecordedOutputIsRefused() throws {
-        let bg = try BackgroundExec(seconds: 3)
+        let held = try HeldExec()
         var id = ""
-        XCTAssertTrue(try waitUntil("the background exec's operation") {
-            let r = try lxc("operation", "list", "--format", "csv")
-            guard let row = r.stdoutText.split(separator: "\n").first(where: { $0.contains("WEBSOCKET") && $0.contains("RUNNING") }) else { return false }
-            id = String(row.split(separator: ",")[0])
-            return true
+        XCTAssertTrue(try waitUntil("the held exec's operation") {
+            let r = try lxc("operation", "list", "--format", "json")
+            guard let op = (try? JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8)) as? [[String: Any]])?
+                .first(where: { ($0["metadata"] as? [String: Any]).map { "\($0["command"] ?? "")".contains(held.marker) } ?? false })
+            else { return false }
+            id = op["id"] as? String ?? ""
+            return !id.isEmpty
         })
         let out = try lxattach(["operation", "output", id], timeout: 20)
         XCTAssertEqual(out.status, 255, "\(out)")
         XCTAssertTrue(out.stderrText.contains("no recorded output"), "\(out)")
         XCTAssertLessThan(out.seconds, 2, "waited for an operation that cannot have output: \(out)")
-        XCTAssertEqual(bg.exitStatus(), 0)
+        XCTAssertEqual(held.end(), 0)
     }
 
     func testDetachRefusesATerminal() throws {

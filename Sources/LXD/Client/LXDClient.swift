@@ -181,7 +181,7 @@ public final class LXDClient {
         func unanswered(_ error: HTTPError) -> LXDError {
             guard case .transport(.timedOut) = error else { return LXDError(error) }
             let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-            return .timedOut("after \(formatSeconds(timeout ?? timeouts.request)) s waiting for LXD to answer \(method) \(path)")
+            return .timedOut("after \(formatSeconds(timeout ?? timeouts.request)) s waiting for LXD at \(addressDescription) to answer \(method) \(path)")
         }
         do {
             let response = try conn.send(request, deadline: deadline)
