@@ -8,6 +8,8 @@ public struct ExecIO {
         case fd(Int32)
         /// These bytes, then the end of input.
         case bytes([UInt8])
+        /// One input shared by many sessions, each through its own reader (fan-out).
+        case shared(ExecSharedInput.Reader)
     }
 
     /// Where output goes.

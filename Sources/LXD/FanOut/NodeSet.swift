@@ -8,7 +8,7 @@ public enum NodeSet {
     /// A pattern that is not a node set; `description` is one line for the user.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public var description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// The most names one pattern may expand to (`web[1-99999999]` is a typo, not a fleet).
