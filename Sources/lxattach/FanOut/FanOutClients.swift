@@ -51,9 +51,16 @@ final class FanOutClients {
         return result
     }
 
-    /// An exec on `remote` failed: a transport error means the remote is out of reach.
+    /// An exec on `remote` failed: when it could not even connect, the remote is out of
+    /// reach for its other instances too (a connection cut halfway is not remembered).
     func noteFailure(_ error: LXDError, remote: String) {
-        if case .transport = error { broken[remote] = FanOutProblem(error) }
+        guard case .transport(let t) = error else { return }
+        switch t {
+        case .unixConnectFailed, .tcpConnectFailed, .resolveFailed, .certificateRejected:
+            broken[remote] = FanOutProblem(error)
+        default:
+            break
+        }
     }
 }
 
