@@ -14,7 +14,8 @@ import LXD
 /// ---------------
 /// …
 /// ```
-/// Each group's stdout goes to stdout, its stderr to stderr (under the same header).
+/// Each group's stdout goes to stdout, its stderr to stderr (under the same header; a
+/// group with only stderr has its header on stderr alone).
 /// Output is kept in memory: past `limit` bytes for one instance its command is ended.
 final class GatherSink: FanOutSink {
     struct Kept {
@@ -109,10 +110,13 @@ final class GatherSink: FanOutSink {
         for members in Self.groups(kept) {
             let first = kept[members[0]]
             let header = rule + Self.title(NodeSet.fold(members.map { names[$0] }), first.outcome!) + "\n" + rule
-            out.append(header)
-            out.append(first.stdout)
-            if first.stdout.last.map({ $0 != 10 }) ?? false { out.append(byte: 10) }
-            out.flush()
+            // The header goes with the output: on stdout unless there is only stderr.
+            if !first.stdout.isEmpty || first.stderr.isEmpty {
+                out.append(header)
+                out.append(first.stdout)
+                if first.stdout.last.map({ $0 != 10 }) ?? false { out.append(byte: 10) }
+                out.flush()
+            }
             if !first.stderr.isEmpty {
                 err.append(header)
                 err.append(first.stderr)
