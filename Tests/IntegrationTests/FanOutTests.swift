@@ -103,12 +103,13 @@ final class FanOutTests: XCTestCase {
     }
 
     func testGatherFoldsIdenticalResults() throws {
+        // f07: other output and status; f08 and f09: the same output as most, another status.
         let r = try lxattach(["exec", "--gather", Testbed.fanOutSet, "--", "sh", "-c",
-                              "echo same; if [ $(hostname) = lxa-f07 ]; then echo other; echo oops >&2; exit 2; fi"])
+                              "echo same; case $(hostname) in lxa-f07) echo other; echo oops >&2; exit 2;; lxa-f0[89]) exit 1;; esac"])
         XCTAssertEqual(r.status, 2, "\(r)")
         XCTAssertEqual(r.stdoutText, """
             ---------------
-            lxa-f[01-06,08-20]
+            lxa-f[01-06,10-20]
             ---------------
             same
             ---------------
@@ -116,9 +117,14 @@ final class FanOutTests: XCTestCase {
             ---------------
             same
             other
+            ---------------
+            lxa-f[08-09] (exit 1)
+            ---------------
+            same
 
             """)
-        XCTAssertEqual(r.stderrText, "---------------\nlxa-f07 (exit 2)\n---------------\noops\n19 ok, 1 exited 2: lxa-f07\n")
+        XCTAssertEqual(r.stderrText, "---------------\nlxa-f07 (exit 2)\n---------------\noops\n"
+                       + "17 ok, 2 exited 1: lxa-f[08-09], 1 exited 2: lxa-f07\n")
     }
 
     func testJSONLinesCarryEveryByte() throws {
