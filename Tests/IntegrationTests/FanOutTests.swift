@@ -44,6 +44,19 @@ final class FanOutTests: XCTestCase {
         XCTAssertEqual(errLines.last, "2 ok, 1 exited 3: lxa-f02, 1 exited 5: lxa-f03")
     }
 
+    /// On a terminal (`script` gives lxattach a pty) the names are aligned and coloured;
+    /// NO_COLOR keeps the alignment only.
+    func testColourAndAlignmentOnlyOnATerminal() throws {
+        let line = "'\(try Built.lxattach())' exec 'lxa-f[01-02],\(Testbed.c1)' -- sh -c 'echo hi'"
+        let tty = try runCommand("script", ["-qec", line, "/dev/null"], environment: ["LXD_CONF": Testbed.conf, "TERM": "xterm", "NO_COLOR": nil])
+        XCTAssertEqual(tty.status, 0, "\(tty)")
+        XCTAssertEqual(Set(lines(tty.stdoutText.replacingOccurrences(of: "\r", with: ""))),
+                       ["\u{1B}[36mlxa-f01:\u{1B}[0m hi", "\u{1B}[32mlxa-f02:\u{1B}[0m hi", "\u{1B}[33m\(Testbed.c1):\u{1B}[0m  hi"], "\(tty)")
+        let plain = try runCommand("script", ["-qec", line, "/dev/null"], environment: ["LXD_CONF": Testbed.conf, "TERM": "xterm", "NO_COLOR": "1"])
+        XCTAssertEqual(Set(lines(plain.stdoutText.replacingOccurrences(of: "\r", with: ""))),
+                       ["lxa-f01: hi", "lxa-f02: hi", "\(Testbed.c1):  hi"], "\(plain)")
+    }
+
     func testASinglePlainNameIsThePlainExec() throws {
         let r = try lxattach(["exec", Testbed.c1, "--", "sh", "-c", "echo hi; printf x >&2; exit 7"])
         XCTAssertEqual(r.status, 7)

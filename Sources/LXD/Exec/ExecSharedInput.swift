@@ -54,6 +54,9 @@ public final class ExecSharedInput {
 
     private var end: Int { base + buffer.count }
 
+    /// Bytes held for readers that are behind.
+    var heldCount: Int { buffer.count }
+
     /// Drops what every open reader has passed (in large steps: removal moves the rest).
     private func trim() {
         let low = positions.values.min() ?? end
