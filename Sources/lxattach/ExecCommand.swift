@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import LXD
 import Terminal
+import Transport
 
 /// `lxattach exec [remote:]instance [flags] [--] command…`, with lxc's flags.
 struct ExecCommand: ParsableCommand {
@@ -48,7 +49,31 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .long, help: "Group ID to run the command as.")
     var group: UInt32?
 
-    @Argument(help: "[remote:]instance")
+    @Flag(name: .long, help: "Many instances: every running instance of the remote and project.")
+    var all = false
+
+    @Option(name: .long, help: ArgumentHelp("Many instances: only those on this cluster member.", valueName: "MEMBER"))
+    var location: String?
+
+    @Option(name: .long, help: "Many instances: sessions at once.")
+    var parallel = 32
+
+    @Option(name: .long, help: ArgumentHelp("SIGTERM after S seconds, the command ended a grace later; status 124.", valueName: "S"))
+    var timeout: Double?
+
+    @Flag(name: .long, help: "Many instances: identical results grouped at the end (clush -b).")
+    var gather = false
+
+    @Option(name: .long, help: "Many instances: text (name: line) or jsonl (one JSON object per line).")
+    var format: FanOutFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Many instances: DIR/<instance>.stdout, .stderr and .status.", valueName: "DIR"))
+    var outdir: String?
+
+    @Flag(name: .customLong("stdin"), help: "Many instances: send our stdin to every one (default: none).")
+    var shareStdin = false
+
+    @Argument(help: "[remote:]instance, or many: web1,db1  web[1-5,8]  prod:web[01-10]  'web-*'  (--all [remote:])")
     var instance: String
 
     /// Options may come before or after the instance (`exec c1 --env A=b -- cmd`), as
@@ -64,12 +89,17 @@ struct ExecCommand: ParsableCommand {
             throw ValidationError("You can't pass -t or -T at the same time as --mode")
         }
         if argv.isEmpty { throw ValidationError("Missing command to run after --") }
+        try validateFanOut()
         if detach && (forceInteractive || mode == .interactive) {
             throw ValidationError("--detach runs the command without a terminal: drop -t / --mode interactive")
         }
     }
 
-    var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+    var argv: [String] {
+        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        // `exec --all -- uptime`: the parser took the command's first word for the instance.
+        return all && !instance.hasSuffix(":") ? [instance] + words : words
+    }
 
     func run() throws {
         var interactive: Bool
@@ -85,13 +115,18 @@ struct ExecCommand: ParsableCommand {
         var environment: [(String, String)] = []
         if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
         environment += try envOptions.resolved()
+        if isFanOut {
+            let request = ExecRequest(command: argv, environment: environment, interactive: false,
+                                      user: user, group: group, cwd: cwd)
+            return try runFanOut(global: global, options: fanOutOptions, request: request)
+        }
         let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
                                   user: user, group: group, cwd: cwd)
         if detach {
             try runDetachedExec(global: global, instance: instance, request: request)
             return
         }
-        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin)
+        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin, timeout: timeout)
     }
 }
 
@@ -127,7 +162,8 @@ struct ShellCommand: ParsableCommand {
 }
 
 /// The walk of one exec: config → client → POST + attach → bridge → exit status.
-func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, disableStdin: Bool) throws {
+func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, disableStdin: Bool,
+             timeout: Double? = nil) throws {
     let (config, environment) = try global.loadConfig()
     let reference: InstanceReference
     do { reference = try config.parseInstanceReference(raw) } catch { throw Failure(error) }
@@ -146,13 +182,18 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
     }
     let terminal = ExecTerminal(interactive: request.interactive, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
     let result: ExecResult
+    var configuration = GlobalOptions.sessionConfiguration
+    configuration.timeout = timeout
+    let started = monotonicNanoseconds()
     do {
         result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal,
-                                 configuration: GlobalOptions.sessionConfiguration)
+                                 configuration: configuration)
     } catch {
         terminal.restore()
         // A session's screen ends wherever the remote program left the cursor.
         if request.interactive && isatty(2) == 1 { Output.err("\r\n") }
+        let timedOut = FanOutOutcome(.failure(error), timeout: timeout, elapsed: Double(monotonicNanoseconds() &- started) / 1e9)
+        if timedOut.kind == .timedOut { throw Failure(timedOut.message ?? "timed out", status: 124) }
         throw Failure(error)
     }
     terminal.restore()
@@ -161,6 +202,12 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
         // Die like a pipeline member whose reader went away: no message, status 141.
         signal(SIGPIPE, SIG_DFL)
         raise(SIGPIPE)
+    }
+    if result.timedOut, let timeout {
+        // timeout(1)'s status; one line says so, and whether the command had to be ended.
+        if request.interactive && isatty(2) == 1 { Output.err("\r\n") }
+        Output.error(FanOutOutcome(.success(result), timeout: timeout, elapsed: timeout).message ?? "timed out")
+        throw ExitCode(124)
     }
     guard let status = result.exitStatus else {
         throw Failure("the exit status was lost")

@@ -113,8 +113,9 @@ public final class ExecEventLoop {
 
     /// A local write is blocked (a slow reader) and a signal interrupted it: serve the
     /// hooks and the local deadlines (SIGTERM grace, timeout) of every session, but not
-    /// the keepalive: the sockets are silent because we are not reading them.
-    func serviceWhileBlocked() {
+    /// the keepalive: the sockets are silent because we are not reading them. Output
+    /// sinks of their own (fan-out's line writers) call it when their write is blocked.
+    public func serviceWhileBlocked() {
         let now = monotonicNanoseconds()
         broadcast(hooks?.readable() ?? [], now: now)
         for d in drivers where !d.isDone {

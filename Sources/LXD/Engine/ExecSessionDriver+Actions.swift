@@ -117,6 +117,7 @@ extension ExecSessionDriver {
             session.channels[fd]?.flushBlocking(deadline: deadline)
         }
         session.closeAll()
+        if case .shared(let reader) = io.input { reader.close() }
         wait?.close()
         lookup?.close()
         wait = nil

@@ -64,6 +64,10 @@ final class ExecSessionDriver {
         if let fd = io.inputFD, machine.acceptsInput, session.channels[.stdin]?.isReadyForInput == true {
             poller.add(fd, ReadinessWanted.read.pollEvents, session: index, source: .input)
         }
+        if case .shared(let reader) = io.input, reader.wantsRead, machine.acceptsInput,
+           session.channels[.stdin]?.isReadyForInput == true {
+            poller.add(reader.source.fileDescriptor, ReadinessWanted.read.pollEvents, session: index, source: .input)
+        }
         for fd in ExecStream.allCases {
             guard !closed.contains(fd), let ch = session.channels[fd] else { continue }
             let events = ch.pollEvents
@@ -84,6 +88,7 @@ final class ExecSessionDriver {
 
     /// Work that needs no readiness: in-memory input as fast as the socket takes it.
     func beforePoll(now: ExecInstant) {
+        if case .shared(let reader) = io.input { return sendShared(reader, now: now) }
         if case .queue(let queue) = io.input, let ch = session.channels[.stdin] {
             while !isDone, machine.acceptsInput, ch.isReadyForInput {
                 switch queue.take(max: Self.inputChunk) {
@@ -219,7 +224,22 @@ final class ExecSessionDriver {
 
     // MARK: - Local input
 
+    /// Shared input: what this session's reader has not sent yet, then its end.
+    private func sendShared(_ reader: ExecSharedInput.Reader, now: ExecInstant) {
+        guard let ch = session.channels[.stdin] else { return }
+        while !isDone, machine.acceptsInput, ch.isReadyForInput {
+            if reader.isAtEnd { return perform(inputEnded(now: now), now: now) }
+            guard reader.take(maxCount: Self.inputChunk, { ch.prepareInput($0) }) > 0 else { return }
+            sendPreparedInput(ch, now: now)
+        }
+    }
+
     private func readInput(now: ExecInstant) {
+        if case .shared(let reader) = io.input {
+            // More for every reader; each sends its part in its own `beforePoll`.
+            if reader.wantsRead { reader.source.fill(maxCount: Self.inputChunk) }
+            return
+        }
         guard let fd = io.inputFD, let ch = session.channels[.stdin], machine.acceptsInput, ch.isReadyForInput else { return }
         switch ch.prepareInput(readingFrom: fd, maxCount: Self.inputChunk) {
         case .bytes: sendPreparedInput(ch, now: now)

@@ -10,6 +10,8 @@ public struct ExecIO {
         case bytes([UInt8])
         /// What another thread or task writes, until it finishes the queue.
         case queue(ExecInputQueue)
+        /// One input shared by many sessions, each through its own reader (fan-out).
+        case shared(ExecSharedInput.Reader)
     }
 
     /// Where output goes.

@@ -39,6 +39,11 @@ enum Testbed {
     static let project = "lxa-proj"
     static let projectInstance = "lxa-p1"
 
+    /// Twenty more running instances for fan-out: lxa-f01 … lxa-f20.
+    static let fanOut = (1...20).map { "lxa-f" + ($0 < 10 ? "0" : "") + String($0) }
+    /// The same, as a node set.
+    static let fanOutSet = "lxa-f[01-20]"
+
     /// The image's unprivileged user and extra group (for --user / --group).
     static let user = "user"
     static let uid = 1000
