@@ -7,13 +7,7 @@ import XCTest
 /// SIGTERM, and the operations API.
 final class AsyncLibraryTests: XCTestCase {
     private func lxd(_ remote: String = "local") throws -> LXDAsyncClient {
-        var variables = ProcessInfo.processInfo.environment
-        variables["LXD_CONF"] = Testbed.conf
-        let environment = ClientEnvironment(flavor: .lxd, variables: variables,
-                                            fileExists: { FileManager.default.fileExists(atPath: $0) })
-        var loader = ConfigLoader(environment: environment)
-        loader.readerPath = try Built.lxattachConfig()
-        return LXDAsyncClient(remote: try loader.load().config.resolve(remote: remote, in: environment))
+        LXDAsyncClient(remote: try libraryRemote(remote))
     }
 
     func testExecCollectsOutputsAndStatusOverUnixAndTLS() async throws {

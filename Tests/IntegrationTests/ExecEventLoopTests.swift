@@ -8,13 +8,7 @@ import XCTest
 /// memory, the loop's CPU), measured, never asserted.
 final class ExecEventLoopTests: XCTestCase {
     private func client(_ remote: String = "local") throws -> LXDClient {
-        var variables = ProcessInfo.processInfo.environment
-        variables["LXD_CONF"] = Testbed.conf
-        let environment = ClientEnvironment(flavor: .lxd, variables: variables,
-                                            fileExists: { FileManager.default.fileExists(atPath: $0) })
-        var loader = ConfigLoader(environment: environment)
-        loader.readerPath = try Built.lxattachConfig()
-        return LXDClient(remote: try loader.load().config.resolve(remote: remote, in: environment))
+        LXDClient(remote: try libraryRemote(remote))
     }
 
     final class Sink {

@@ -6,14 +6,7 @@ import XCTest
 /// operations API, over the unix socket and TLS.
 final class LibraryTests: XCTestCase {
     private func client(_ remote: String) throws -> LXDClient {
-        var variables = ProcessInfo.processInfo.environment
-        variables["LXD_CONF"] = Testbed.conf
-        let environment = ClientEnvironment(flavor: .lxd, variables: variables,
-                                            fileExists: { FileManager.default.fileExists(atPath: $0) })
-        var loader = ConfigLoader(environment: environment)
-        loader.readerPath = try Built.lxattachConfig()
-        let config = try loader.load().config
-        return LXDClient(remote: try config.resolve(remote: remote, in: environment))
+        LXDClient(remote: try libraryRemote(remote))
     }
 
     func testCollectGivesStatusAndSeparateOutputs() throws {

@@ -311,11 +311,16 @@ final class OperationTests: XCTestCase {
         }
         for format in ["table", "csv", "compact"] {
             var compared = false
-            for _ in 0..<5 where !compared {
+            // Finished operations stay listed for 5 s, then vanish: wait (bounded) for a
+            // moment when nothing changes.
+            for _ in 0..<40 where !compared {
                 let before = try state()
                 let theirs = try lxc("operation", "list", "--format", format)
                 let ours = try lxattach(["operation", "list", "--format", format])
-                guard try state() == before else { continue }
+                guard try state() == before else {
+                    usleep(250_000)
+                    continue
+                }
                 compared = true
                 XCTAssertEqual(theirs.status, 0, "\(theirs)")
                 XCTAssertEqual(ours.status, 0, "\(ours)")

@@ -33,26 +33,34 @@ extension ExecSessionDriver {
     // MARK: - The exit status
 
     func readWait(now: ExecInstant) {
-        guard let w = wait else { return }
-        switch w.read() {
+        guard let w = wait, let answer = completedOperation(from: w) else { return }
+        wait = nil
+        switch answer {
+        case .success(let op): perform(machine.waitAnswered(op, now: now), now: now)
+        // LXD ≥ 5.20 reports a failed operation as an error envelope.
+        case .failure(let error): perform(machine.waitFailed(failureText(error), now: now), now: now)
+        }
+    }
+
+    /// The operation a pending request brought, once it is complete (nil while pending).
+    private func completedOperation(from pending: PendingResponse) -> Result<ExecOperationState, LXDError>? {
+        let answer: Result<ExecOperationState, LXDError>
+        switch pending.read() {
         case .pending:
-            return
+            return nil
         case .failed(let why):
-            wait = nil
-            w.close()
-            perform(machine.waitFailed(why, now: now), now: now)
+            answer = .failure(.sessionLost(why))
         case .answered(let response):
-            wait = nil
-            w.close()
             do throws(LXDError) {
                 let op = try Operation(LXDResponse.decode(response).metadata)
                 note(op)
-                perform(machine.waitAnswered(ExecOperationState(op), now: now), now: now)
+                answer = .success(ExecOperationState(op))
             } catch {
-                // LXD ≥ 5.20 reports a failed operation as an error envelope.
-                perform(machine.waitFailed(error.description, now: now), now: now)
+                answer = .failure(error)
             }
         }
+        pending.close()
+        return answer
     }
 
     /// `GET /1.0/operations/<id>/wait?timeout=N` on a new connection, read in the loop.
@@ -75,29 +83,22 @@ extension ExecSessionDriver {
     }
 
     func readLookup(now: ExecInstant) {
-        guard let l = lookup else { return }
-        switch l.read() {
-        case .pending:
-            return
-        case .failed(let why):
-            lookup = nil
-            l.close()
-            perform(machine.lookupFailed(why, now: now), now: now)
-        case .answered(let response):
-            lookup = nil
-            l.close()
-            do throws(LXDError) {
-                let op = try Operation(LXDResponse.decode(response).metadata)
-                note(op)
-                perform(machine.resultLookedUp(ExecOperationState(op), now: now), now: now)
-            } catch {
-                if !lookupIsPlain, case .api(let code, _) = error, code != 404, code != 403 {
-                    startLookup(now: now, plain: true)
-                } else {
-                    perform(machine.lookupFailed(error.description, now: now), now: now)
-                }
-            }
+        guard let l = lookup, let answer = completedOperation(from: l) else { return }
+        lookup = nil
+        switch answer {
+        case .success(let op):
+            perform(machine.resultLookedUp(op, now: now), now: now)
+        case .failure(.api(let code, _)) where !lookupIsPlain && code != 404 && code != 403:
+            startLookup(now: now, plain: true)
+        case .failure(let error):
+            perform(machine.lookupFailed(failureText(error), now: now), now: now)
         }
+    }
+
+    /// A transport failure's own words (not the "lost the connection" wrapper).
+    private func failureText(_ error: LXDError) -> String {
+        if case .sessionLost(let why) = error { return why }
+        return error.description
     }
 
     private func note(_ op: Operation) {
