@@ -21,7 +21,7 @@ struct LXAttach: ParsableCommand {
                 otherwise exits with the remote command's status.
                 """,
             version: version,
-            subcommands: [ExecCommand.self, ShellCommand.self, OperationCommand.self, RemoteCommand.self, InfoCommand.self]
+            subcommands: [ExecCommand.self, ShellCommand.self, ConsoleCommand.self, OperationCommand.self, RemoteCommand.self, InfoCommand.self]
         )
     }
 
@@ -74,7 +74,7 @@ struct LXAttach: ParsableCommand {
 
     /// The subcommands: each leaf's name under its parent (empty: no children).
     static let leaves: [String: Set<String>] = [
-        "exec": [], "shell": [], "info": [],
+        "exec": [], "shell": [], "console": [], "info": [],
         "operation": ["list", "ls", "show", "delete", "rm", "wait", "output", "watch"], "remote": ["list", "ls"],
     ]
 

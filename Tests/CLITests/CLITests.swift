@@ -1,4 +1,5 @@
 import ArgumentParser
+import LXD
 import XCTest
 
 @testable import lxattach
@@ -81,5 +82,33 @@ final class CLITests: XCTestCase {
         let rows = [["c6ea", "TOKEN", "node1"], ["37b8", "WEBSOCKET", ""], ["37b8", "WEBSOCKET", "node2"], ["10ab", "X", "n"], ["9abc", "X", "n"]]
         XCTAssertEqual(NaturalOrder.sorted(rows).map { $0.joined(separator: ",") },
                        ["9abc,X,n", "10ab,X,n", "37b8,WEBSOCKET,node2", "37b8,WEBSOCKET,", "c6ea,TOKEN,node1"])
+    }
+}
+
+/// lxc's console escape, byte by byte.
+final class ConsoleEscapeTests: XCTestCase {
+    private func run(_ escape: ConsoleEscape, _ bytes: [UInt8]) -> ExecInputDecision {
+        bytes.withUnsafeBytes { escape.filter($0) }
+    }
+
+    func testPlainInputIsSentAsItIs() {
+        XCTAssertEqual(run(ConsoleEscape(), Array("ls\r".utf8)), .send)
+    }
+
+    func testCtrlAThenQDetachesAfterWhatCameBefore() {
+        XCTAssertEqual(run(ConsoleEscape(), [0x61, 0x01, 0x71, 0x62]), .detach([0x61]))
+    }
+
+    func testCtrlAThenAnotherByteSendsBoth() {
+        XCTAssertEqual(run(ConsoleEscape(), [0x01, 0x78]), .replace([0x01, 0x78]))
+    }
+
+    func testACtrlAAtTheEndOfAChunkWaitsForTheNext() {
+        let e = ConsoleEscape()
+        XCTAssertEqual(run(e, [0x61, 0x01]), .replace([0x61]))
+        XCTAssertEqual(run(e, [0x71]), .detach([]))
+        let f = ConsoleEscape()
+        XCTAssertEqual(run(f, [0x01]), .replace([]))
+        XCTAssertEqual(run(f, [0x7A]), .replace([0x01, 0x7A]))
     }
 }

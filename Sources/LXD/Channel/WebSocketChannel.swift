@@ -93,6 +93,11 @@ public final class WebSocketChannel {
         prepared = bytes.count
     }
 
+    /// The prepared input, before it is framed.
+    public var preparedInput: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: frameBuffer[Self.headroom..<(Self.headroom + prepared)])
+    }
+
     /// The last byte of the prepared input.
     public var preparedLastByte: UInt8 { prepared > 0 ? frameBuffer[Self.headroom + prepared - 1] : 10 }
 

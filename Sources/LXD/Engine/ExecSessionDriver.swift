@@ -35,7 +35,7 @@ final class ExecSessionDriver {
         wait = session.waitStream.map { PendingResponse(stream: $0) }
         machine = ExecSessionMachine(
             interactive: session.interactive, attached: Set(session.channels.keys), hasInput: io.hasInput,
-            waitPending: wait != nil, configuration: configuration, now: now)
+            waitPending: wait != nil, awaitsStatus: session.awaitsStatus, configuration: configuration, now: now)
     }
 
     var trace: ((String) -> Void)? { session.client.trace }
@@ -242,7 +242,19 @@ final class ExecSessionDriver {
         }
         guard let fd = io.inputFD, let ch = session.channels[.stdin], machine.acceptsInput, ch.isReadyForInput else { return }
         switch ch.prepareInput(readingFrom: fd, maxCount: Self.inputChunk) {
-        case .bytes: sendPreparedInput(ch, now: now)
+        case .bytes:
+            guard let filter = io.inputFilter else { return sendPreparedInput(ch, now: now) }
+            switch filter.filter(ch.preparedInput) {
+            case .send:
+                sendPreparedInput(ch, now: now)
+            case .replace(let bytes):
+                bytes.withUnsafeBytes { ch.prepareInput($0) }
+                if !bytes.isEmpty { sendPreparedInput(ch, now: now) }
+            case .detach(let bytes):
+                bytes.withUnsafeBytes { ch.prepareInput($0) }
+                if !bytes.isEmpty { sendPreparedInput(ch, now: now) }
+                control([.kill(reason: "detached")], now: now)
+            }
         case .eof, .failed: perform(inputEnded(now: now), now: now)
         case .again: break
         }

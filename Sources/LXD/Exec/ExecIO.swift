@@ -1,3 +1,18 @@
+/// What an input filter decides for a chunk of local input.
+public enum ExecInputDecision: Sendable, Equatable {
+    /// Send it as it is.
+    case send
+    /// Send these bytes instead (an escape removed or completed).
+    case replace([UInt8])
+    /// Send these bytes, then end the session (detach): the remote side goes on.
+    case detach([UInt8])
+}
+
+/// Sees every chunk of local input, in order, before it is sent.
+public protocol ExecInputFilter: AnyObject {
+    func filter(_ chunk: UnsafeRawBufferPointer) -> ExecInputDecision
+}
+
 /// Where an exec's streams come from and go to locally.
 public struct ExecIO {
     /// The command's input.
@@ -25,6 +40,8 @@ public struct ExecIO {
     }
 
     public var input: Input
+    /// Looks at local input before it is sent (a console's Ctrl+a q).
+    public var inputFilter: ExecInputFilter?
     public var stdout: Output
     /// Unused in interactive sessions (the PTY merges stderr into stdout).
     public var stderr: Output

@@ -11,16 +11,19 @@ import WebSocket
 public final class ExecSession {
     public let operationID: String
     public let interactive: Bool
+    /// An exec reports its command's status; a console has none.
+    public let awaitsStatus: Bool
     /// fd "0" (in interactive mode it carries the PTY both ways), "1", "2", "control".
     public internal(set) var channels: [ExecStream: WebSocketChannel]
     /// The connection on which the `wait` request is outstanding.
     let waitStream: (any ByteStream)?
     let client: LXDClient
 
-    init(operationID: String, interactive: Bool, channels: [ExecStream: WebSocketChannel],
+    init(operationID: String, interactive: Bool, awaitsStatus: Bool = true, channels: [ExecStream: WebSocketChannel],
          waitStream: (any ByteStream)?, client: LXDClient) {
         self.operationID = operationID
         self.interactive = interactive
+        self.awaitsStatus = awaitsStatus
         self.channels = channels
         self.waitStream = waitStream
         self.client = client
@@ -49,6 +52,16 @@ extension LXDClient {
         // wait, so it has its own bound (`execStart`), shorter than a REST call's.
         let response = try send("POST", target("/1.0/instances/\(percentEncode(instance))/exec"), body: request.body,
                                 timeout: timeouts.execStart)
+        return try attach(response, interactive: request.interactive, awaitsStatus: true, deadline: deadline)
+    }
+
+    /// Attaches the websockets of an operation that offers them (`metadata.fds`): control
+    /// first, as lxc does (the daemon starts an exec once 0/1/2 are attached, and a
+    /// command that ends at once must not leave control unattached), all upgrades in
+    /// flight at once; with `awaitsStatus`, the `wait` request for the exit status goes
+    /// out on the POST's kept-alive connection, so the status survives the operation's
+    /// 5-second afterlife.
+    func attach(_ response: LXDResponse, interactive: Bool, awaitsStatus: Bool, deadline: Deadline) throws(LXDError) -> ExecSession {
         guard response.kind == .async else {
             throw .protocolViolation("exec answered without an operation")
         }
@@ -58,7 +71,7 @@ extension LXDClient {
         }
         // Control first, as lxc does: the daemon starts the command once 0/1/2 are attached,
         // and a command that ends at once must not leave control unattached.
-        var wanted: [ExecStream] = request.interactive ? [.control, .stdin] : [.control, .stdin, .stdout, .stderr]
+        var wanted: [ExecStream] = interactive ? [.control, .stdin] : [.control, .stdin, .stdout, .stderr]
         // Older daemons may not offer a control socket; attach what exists.
         wanted = wanted.filter { fds[$0.rawValue]?.stringValue != nil }
         guard wanted.contains(.stdin) else { throw .protocolViolation("exec operation without fd 0") }
@@ -88,7 +101,7 @@ extension LXDClient {
         }
         // The exit status: a wait on the POST's connection, sent now, read by the event loop.
         var waitStream: (any ByteStream)? = nil
-        if failure == nil, let conn = takeIdleConnection() {
+        if failure == nil, awaitsStatus, let conn = takeIdleConnection() {
             let req = HTTPRequest.get(target("/1.0/operations/\(percentEncode(id))/wait", query: [("timeout", "-1")]))
             if (try? conn.stream.writeAll(HTTPRequestWriter.serialize(req, host: hostHeader, userAgent: conn.userAgent), deadline: deadline)) != nil {
                 waitStream = conn.stream
@@ -112,7 +125,7 @@ extension LXDClient {
                 }
             } catch {
                 conn.close()
-                if fd == .control, !request.interactive {
+                if fd == .control, !interactive {
                     // Non-interactive commands run without control (old-client mode); a
                     // command that finished before control attached gets here.
                     continue
@@ -136,7 +149,7 @@ extension LXDClient {
             waitStream?.close()
             throw failure
         }
-        return ExecSession(operationID: id, interactive: request.interactive, channels: channels,
+        return ExecSession(operationID: id, interactive: interactive, awaitsStatus: awaitsStatus, channels: channels,
                            waitStream: waitStream, client: self)
     }
 

@@ -35,6 +35,8 @@ enum Testbed {
     static let c2 = "lxa-c2"
     /// Created, never started.
     static let stopped = "lxa-stopped"
+    /// Running; its busybox init offers a shell on the console (`lxattach console`).
+    static let console = "lxa-con"
     /// A second project, and its running instance.
     static let project = "lxa-proj"
     static let projectInstance = "lxa-p1"

@@ -61,3 +61,34 @@ final class ExecSessionMachineInteractiveTests: XCTestCase {
         XCTAssertEqual(m.nextDeadline, at(5), "the grace")
     }
 }
+
+/// A console: fd 0 and control, no exit status.
+final class ExecSessionMachineConsoleTests: XCTestCase {
+    private func console() -> ExecSessionMachine {
+        ExecSessionMachine(interactive: true, attached: [.stdin, .control], hasInput: true, waitPending: false,
+                           awaitsStatus: false, now: 0)
+    }
+
+    func testDetachClosesControlAndEndsWhenTheDaemonClosesTheConsole() {
+        var m = console()
+        XCTAssertEqual(m.perform(.kill(reason: "detached"), now: at(1)), [.send(.control, closeFrame(1000))])
+        XCTAssertEqual(m.receivedEOF(on: .control, now: at(1.01)), [])
+        let c = m.receivedEOF(on: .stdin, now: at(1.02)).completion
+        XCTAssertNotNil(c, "ends without a status")
+        XCTAssertNil(c?.exitStatus)
+        XCTAssertEqual(c?.killedReason, "detached")
+    }
+
+    func testAConsoleTheDaemonKeepsOpenAfterADetachEndsAnyway() {
+        var m = console()
+        _ = m.perform(.kill(reason: "detached"), now: at(1))
+        XCTAssertEqual(m.tick(now: at(5.9)), [])
+        XCTAssertNotNil(m.tick(now: at(6)).completion)
+    }
+
+    func testTheInstanceStoppingEndsTheConsole() {
+        var m = console()
+        XCTAssertNil(m.receivedEOF(on: .control, now: at(1)).outcome)
+        XCTAssertNotNil(m.receivedEOF(on: .stdin, now: at(1)).completion)
+    }
+}

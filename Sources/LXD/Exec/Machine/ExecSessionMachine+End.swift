@@ -204,6 +204,13 @@ extension ExecSessionMachine {
     mutating func evaluate(_ now: ExecInstant) -> [ExecAction] {
         guard !isFinished else { return [] }
         if allGoneAt == nil, allSocketsGone { allGoneAt = now }
+        if !awaitsStatus {
+            // A console: over when its output is (detached, instance stopped), or a while
+            // after we ended it if the daemon does not close it.
+            var endedLongAgo = false
+            if case .killed(let at) = termination { endedLongAgo = Self.seconds(at, now) >= configuration.resultLookup }
+            return outputFinished || allSocketsGone || endedLongAgo ? [finishCompleted()] : []
+        }
         switch result {
         case .known(_, let at):
             // Output normally ends first or soon after; newer LXD drops what background
@@ -246,7 +253,7 @@ extension ExecSessionMachine {
                 let message = op.err.isEmpty ? "the exec operation ended (\(op.status)) without an exit status" : op.err
                 return .finish(.failed(.operationFailed(statusCode: op.statusCode, message: message)))
             }
-        } else if !completion.localOutputClosed {
+        } else if !completion.localOutputClosed, awaitsStatus {
             isFinished = true
             return .finish(.failed(.noExitStatus("the exit status was lost")))
         }

@@ -71,6 +71,8 @@ public struct ExecSessionMachine: Sendable {
     }
 
     public let interactive: Bool
+    /// An exec ends with its command's status; a console (no status) ends with its output.
+    public let awaitsStatus: Bool
     public let configuration: Configuration
     var sockets: [Socket?] = [nil, nil, nil, nil]
     var input: Input
@@ -92,9 +94,11 @@ public struct ExecSessionMachine: Sendable {
     ///     non-interactive mode: a late or refused control is tolerated).
     ///   - hasInput: false when there is no local input (`-n`): its end goes out at `start`.
     ///   - waitPending: the `/wait` request is out and will be reported.
+    ///   - awaitsStatus: false for a console: it ends when its output does.
     public init(interactive: Bool, attached: Set<ExecStream>, hasInput: Bool, waitPending: Bool,
-                configuration: Configuration = Configuration(), now: ExecInstant) {
+                awaitsStatus: Bool = true, configuration: Configuration = Configuration(), now: ExecInstant) {
         self.interactive = interactive
+        self.awaitsStatus = awaitsStatus
         self.configuration = configuration
         for fd in attached { sockets[fd.index] = Socket() }
         input = hasInput ? .open(lastByte: 10) : .closed

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Glibc
+import LXD
+import Terminal
+import Transport
+
+/// `lxattach console [remote:]instance`: the instance's console, like `lxc console`.
+struct ConsoleCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "console",
+            abstract: "Attach to an instance's console (detach with Ctrl+a q).",
+            discussion: """
+                The terminal is raw while attached and restored on every way out. Exit \
+                status: 0 when detached or when the console closes (the instance stopped); \
+                255 when lxattach fails.
+                """)
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print the console log and exit.")
+    var showLog = false
+
+    @Argument(help: "[remote:]instance")
+    var instance: String
+
+    func run() throws {
+        let (config, environment) = try global.loadConfig()
+        let reference: InstanceReference
+        do { reference = try config.parseInstanceReference(instance) } catch { throw Failure(error) }
+        let client = try global.client(remote: reference.remote, config: config, environment: environment)
+        if showLog {
+            let log: [UInt8]
+            do { log = try client.consoleLog(instance: reference.instance) } catch { throw Failure(error) }
+            log.withUnsafeBytes { _ = LocalIO.writeAll(1, $0) { true } }
+            return
+        }
+        let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0)
+        let session: ExecSession
+        do {
+            session = try client.console(instance: reference.instance, width: size?.columns, height: size?.rows)
+        } catch {
+            throw Failure(error)
+        }
+        let terminal = ExecTerminal(interactive: true, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
+        // Once raw: what is typed from here on reaches the console as typed (Enter is CR).
+        Output.err("To detach from the console, press: <ctrl>+a q\r\n")
+        var io = ExecIO(stdin: 0, stdout: 1, stderr: 2)
+        io.inputFilter = ConsoleEscape()
+        do {
+            _ = try session.run(io, hooks: terminal, configuration: GlobalOptions.sessionConfiguration)
+        } catch {
+            terminal.restore()
+            if isatty(2) == 1 { Output.err("\r\n") }
+            throw Failure(error)
+        }
+        terminal.restore()
+        if isatty(2) == 1 { Output.err("\r\n") }
+    }
+}
