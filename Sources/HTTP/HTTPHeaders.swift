@@ -63,10 +63,11 @@ func asciiCaseInsensitiveEquals<A: StringProtocol, B: StringProtocol>(_ a: A, _ 
     return true
 }
 
-/// Strips spaces and tabs at both ends.
+/// Strips spaces and tabs at both ends. By scalar, not by Character: a space followed
+/// by a combining mark is one Character, and would not be trimmed (found by fuzzing).
 func trimOWS(_ s: Substring) -> String {
-    var sub = s
+    var sub = s.unicodeScalars[...]
     while let f = sub.first, f == " " || f == "\t" { sub = sub.dropFirst() }
     while let l = sub.last, l == " " || l == "\t" { sub = sub.dropLast() }
-    return String(sub)
+    return String(Substring(sub))
 }

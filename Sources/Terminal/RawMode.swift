@@ -55,10 +55,21 @@ public enum TerminalRestorer {
     // Written only on the main thread before signal handlers can read it; read by the
     // handlers (async-signal-safe: plain loads, tcsetattr).
     nonisolated(unsafe) private static var fd: Int32 = -1
-    nonisolated(unsafe) private static var settings = termios()
+    /// On the heap, allocated with `MemoryLayout<termios>.size` (60 bytes). Not a global
+    /// `var settings = termios()`: Swift 6.3 emits such a global with 57 bytes of storage
+    /// and copies 60 into it, overwriting whatever follows (AddressSanitizer:
+    /// global-buffer-overflow). Allocated by `remember`, on the main thread, before any
+    /// signal handler can read it.
+    nonisolated(unsafe) private static var settings: UnsafeMutablePointer<termios>?
 
     static func remember(fd: Int32, settings: termios) {
-        Self.settings = settings
+        if Self.settings == nil {
+            let storage = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+            storage.initialize(to: settings)
+            Self.settings = storage
+        } else {
+            Self.settings!.pointee = settings
+        }
         Self.fd = fd
     }
 
@@ -68,8 +79,8 @@ public enum TerminalRestorer {
     /// `TCSANOW`: nothing typed is discarded, and a fatal path never blocks on output a
     /// stalled terminal will not take.
     public static func restoreNow() {
-        guard fd >= 0 else { return }
-        _ = tcsetattr(fd, TCSANOW, &settings)
+        guard fd >= 0, let settings else { return }
+        _ = tcsetattr(fd, TCSANOW, settings)
         fd = -1
     }
 }

@@ -36,6 +36,12 @@ final class HTTPResponseParserTests: XCTestCase {
         XCTAssertEqual(left, bytes("EXTRA"))
     }
 
+    func testWhitespaceAroundValuesIsTrimmedBeforeACombiningMark() throws {
+        // " \u{0614}" is one Character; the space is still optional whitespace (found by fuzzing).
+        let (r, _) = try parse(bytes("HTTP/1.1 200 OK\r\nX: \u{0614}a \t\r\nContent-Length: 0\r\n\r\n"))
+        XCTAssertEqual(r.headers["X"].map { Array($0.unicodeScalars) }, Array("\u{0614}a".unicodeScalars))
+    }
+
     func testChunkedWithExtensionsAndTrailers() throws {
         let wire = bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Trailer: yes\r\n\r\nNEXT")
         let (r, left) = try parse(wire)
