@@ -120,7 +120,7 @@ final class OperationWatchTests: XCTestCase {
         XCTAssertFalse(id.isEmpty, "the table never showed the exec: \(watch.stdout)")
         let lines = watch.stdout.split(separator: "\n")
         XCTAssertTrue(lines.first?.hasPrefix("TIME") == true, "no header: \(watch.stdout)")
-        XCTAssertTrue(lines.contains { $0.contains(id) && $0.contains("Success") && $0.hasSuffix(" 5") },
+        XCTAssertTrue(lines.contains { $0.contains(id) && $0.contains(" Success    5 ") },
                       "no Success row with return 5: \(watch.stdout)")
         watch.signal(SIGTERM)
         XCTAssertEqual(watch.exitStatus(timeout: 5), 0, "no clean end on SIGTERM: \(watch.stderr)")
