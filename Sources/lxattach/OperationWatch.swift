@@ -67,28 +67,30 @@ extension OperationCommand {
     }
 }
 
-/// The terminal view of `operation watch`: fixed columns, one row per event.
+/// The terminal view of `operation watch`: fixed columns, one row per event; the
+/// description (with the operation's error, if any) last and never cut.
 enum WatchTable {
-    static let widths = [12, 36, 9, 24, 10, 6]
+    static let widths = [12, 36, 9, 9, 6]
 
     static func header() -> String {
-        line(["TIME", "ID", "CLASS", "DESCRIPTION", "STATUS", "RETURN"])
+        line(["TIME", "ID", "CLASS", "STATUS", "RETURN", "DESCRIPTION"])
     }
 
     static func row(_ event: JSONValue) -> String {
         let op = event["metadata"] ?? .null
         let time = event["timestamp"]?.stringValue ?? ""
         let clock = time.count >= 23 ? String(Array(time)[11..<23]) : time
-        var status = op["status"]?.stringValue ?? ""
-        if let err = op["err"]?.stringValue, !err.isEmpty { status += " (\(err))" }
         let ret = op["metadata"]?["return"]?.intValue.map(String.init) ?? ""
         var description = op["description"]?.stringValue ?? ""
         if let project = event["project"]?.stringValue, !project.isEmpty, project != "default" {
             description = "[\(project)] " + description
         }
-        return line([clock, op["id"]?.stringValue ?? "", op["class"]?.stringValue ?? "", description, status, ret])
+        if let err = op["err"]?.stringValue, !err.isEmpty { description += ": " + err }
+        return line([clock, op["id"]?.stringValue ?? "", op["class"]?.stringValue ?? "",
+                     op["status"]?.stringValue ?? "", ret, description])
     }
 
+    /// Control characters become spaces: nothing from the daemon moves our cursor.
     static func line(_ cells: [String]) -> String {
         var s = ""
         for (i, cell) in cells.enumerated() {

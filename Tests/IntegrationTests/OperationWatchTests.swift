@@ -120,50 +120,91 @@ final class OperationWatchTests: XCTestCase {
         XCTAssertFalse(id.isEmpty, "the table never showed the exec: \(watch.stdout)")
         let lines = watch.stdout.split(separator: "\n")
         XCTAssertTrue(lines.first?.hasPrefix("TIME") == true, "no header: \(watch.stdout)")
-        XCTAssertTrue(lines.contains { $0.contains(id) && $0.contains("Success") && $0.hasSuffix(" 5") },
+        XCTAssertTrue(lines.contains { $0.contains(id) && $0.contains(" Success    5 ") },
                       "no Success row with return 5: \(watch.stdout)")
         watch.signal(SIGTERM)
         XCTAssertEqual(watch.exitStatus(timeout: 5), 0, "no clean end on SIGTERM: \(watch.stderr)")
     }
 
-    func testTheDaemonGoingAwayEndsWithOneErrorLine() throws {
+    /// Starts cut_proxy.py (LISTEN → TARGET); returns it and what it listens on.
+    private func startProxy(_ listen: String, _ target: String) throws -> (Process, String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/cut_proxy.py").path
-        let socket = NSTemporaryDirectory() + "lxattach-cut-\(getpid()).sock"
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        proxy.arguments = ["python3", script, "unix:" + socket, "unix:" + Testbed.socket]
+        proxy.arguments = ["python3", script, listen, target]
         let out = Pipe()
-        let input = Pipe()
         proxy.standardOutput = out
-        proxy.standardInput = input
+        proxy.standardInput = Pipe()
         try proxy.run()
+        let ready = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        XCTAssertTrue(ready.hasPrefix("ready "), ready)
+        return (proxy, String(ready.dropFirst(6)).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// A watch through the proxy sees the real daemon's events; cutting the proxy ends it
+    /// with 255 and one line within 10 s.
+    private func assertCutEndsTheWatch(_ proxy: Process, remote: String, environment: [String: String],
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let watch = try BackgroundProcess.lxattach(["operation", "watch", "--format", "jsonl", remote], environment: environment)
+        let tag = marker()
+        var seen = false
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !seen {
+            _ = try lxattach(["exec", Testbed.c1, "--", "sh", "-c", ": \(tag)"], file: file, line: line)
+            seen = waitUntilQuietly(timeout: 3) { watch.stdout.contains(tag) }
+        }
+        XCTAssertTrue(seen, "no event through the proxy: \(watch.stderr)", file: file, line: line)
+        proxy.terminate()  // every connection cut at once, as when the daemon dies
+        XCTAssertEqual(watch.exitStatus(timeout: 10), 255, "did not end with 255 within 10 s: \(watch.stderr)", file: file, line: line)
+        let lines = watch.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "\(watch.stderr)", file: file, line: line)
+        XCTAssertTrue(watch.stderr.hasPrefix("Error: "), "\(watch.stderr)", file: file, line: line)
+        XCTAssertTrue(watch.stderr.contains("events stream"), "\(watch.stderr)", file: file, line: line)
+    }
+
+    func testTheDaemonGoingAwayEndsWithOneErrorLineOverUnix() throws {
+        let socket = NSTemporaryDirectory() + "lxattach-cut-\(getpid()).sock"
+        let (proxy, _) = try startProxy("unix:" + socket, "unix:" + Testbed.socket)
         defer {
             if proxy.isRunning { proxy.terminate() }
             proxy.waitUntilExit()
             try? FileManager.default.removeItem(atPath: socket)
         }
-        XCTAssertTrue(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("ready"))
         let empty = NSTemporaryDirectory() + "lxattach-cut-conf-\(getpid())"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        let env = ["LXD_SOCKET": socket, "LXD_CONF": empty]
-        let watch = try BackgroundProcess.lxattach(["operation", "watch", "--format", "jsonl"], environment: env)
-        // Through the proxy the watch sees the real daemon's events.
-        let tag = marker()
-        var seen = false
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && !seen {
-            _ = try lxattach(["exec", Testbed.c1, "--", "sh", "-c", ": \(tag)"])
-            seen = waitUntilQuietly(timeout: 3) { watch.stdout.contains(tag) }
+        try assertCutEndsTheWatch(proxy, remote: "local:", environment: ["LXD_SOCKET": socket, "LXD_CONF": empty])
+    }
+
+    func testTheDaemonGoingAwayEndsWithOneErrorLineOverTLS() throws {
+        let (proxy, port) = try startProxy("tcp:127.0.0.1:0", "tcp:" + Testbed.httpsAddress)
+        defer {
+            if proxy.isRunning { proxy.terminate() }
+            proxy.waitUntilExit()
         }
-        XCTAssertTrue(seen, "no event through the proxy: \(watch.stderr)")
-        proxy.terminate()  // every connection cut at once, as when the daemon dies
-        let status = watch.exitStatus(timeout: 10)
-        XCTAssertEqual(status, 255, "did not end with 255 within 10 s: \(watch.stderr)")
-        let lines = watch.stderr.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, "\(watch.stderr)")
-        XCTAssertTrue(watch.stderr.hasPrefix("Error: "), "\(watch.stderr)")
-        XCTAssertTrue(watch.stderr.contains("events stream"), "\(watch.stderr)")
+        // A config folder whose remote `cut` is the proxy, with the daemon's certificate
+        // pinned and the test bed's trusted client certificate.
+        let conf = NSTemporaryDirectory() + "lxattach-cut-tls-\(getpid())"
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: conf)
+        try fm.createDirectory(atPath: conf + "/servercerts", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: conf) }
+        for name in ["client.crt", "client.key"] {
+            try fm.copyItem(atPath: Testbed.conf + "/" + name, toPath: conf + "/" + name)
+        }
+        try fm.copyItem(atPath: Testbed.conf + "/servercerts/tls.crt", toPath: conf + "/servercerts/cut.crt")
+        try """
+            default-remote: local
+            remotes:
+              cut:
+                addr: https://127.0.0.1:\(port)
+                protocol: lxd
+                auth_type: tls
+                public: false
+            aliases: {}
+
+            """.write(toFile: conf + "/config.yml", atomically: true, encoding: .utf8)
+        try assertCutEndsTheWatch(proxy, remote: "cut:", environment: ["LXD_CONF": conf])
     }
 
     func testOnATerminalCtrlCEndsItCleanly() throws {
