@@ -115,6 +115,13 @@ final class FanOutTests: XCTestCase {
         XCTAssertEqual(project.stdoutText, "\(Testbed.projectInstance): \(Testbed.projectInstance)\n", "\(project)")
     }
 
+    func testRemotesMixOverUnixAndTLS() throws {
+        let r = try lxattach(["exec", "tls:lxa-f[01-04],lxa-f05,local:lxa-f06", "--", "hostname"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(Set(lines(r.stdoutText)), ["tls:lxa-f01: lxa-f01", "tls:lxa-f02: lxa-f02", "tls:lxa-f03: lxa-f03",
+                                                  "tls:lxa-f04: lxa-f04", "lxa-f05: lxa-f05", "local:lxa-f06: lxa-f06"], "\(r)")
+    }
+
     func testGatherFoldsIdenticalResults() throws {
         // f07: other output and status; f08 and f09: the same output as most, another status.
         let r = try lxattach(["exec", "--gather", Testbed.fanOutSet, "--", "sh", "-c",

@@ -40,6 +40,11 @@ extension ExecCommand {
         }
         if location?.isEmpty == true { throw ValidationError("--location takes a cluster member's name") }
         if outdir?.isEmpty == true { throw ValidationError("--outdir takes a directory") }
+        if all && !instance.hasSuffix(":"), let end = CommandLine.arguments.firstIndex(of: "--"),
+           CommandLine.arguments[..<end].dropFirst(2).contains(instance) {
+            // `exec --all web1 -- cmd`: the parser cannot tell this from `exec --all -- web1 cmd`.
+            throw ValidationError("--all selects the instances itself: give no name, or a remote written \"\(instance):\"")
+        }
         guard isFanOut else { return }
         if forceInteractive || mode == .interactive {
             throw ValidationError("a command on many instances cannot be interactive (one terminal, many instances): drop -t / --mode interactive")

@@ -69,8 +69,13 @@ final class FanOutRunner {
     /// Reports what ended, then starts sessions up to the width (none after a signal).
     private func safePoint() {
         while true {
-            for (i, outcome) in ended { report(i, outcome) }
-            ended.removeAll()
+            // Reporting may write, a blocked write serves the loop, and sessions may end
+            // meanwhile: take the batch first so none of those is lost.
+            while !ended.isEmpty {
+                let batch = ended
+                ended.removeAll()
+                for (i, outcome) in batch { report(i, outcome) }
+            }
             guard active < settings.parallel, let i = queue.first else { return }
             queue.removeFirst()
             if let signal = hooks.interruption {
