@@ -30,6 +30,13 @@ final class FanOutOutputTests: XCTestCase {
         XCTAssertEqual(try FanOutElement.parse("a[1-2],p:w-*", all: false), [.name("a1"), .name("a2"), .glob("p:w-*")])
     }
 
+    func testAnInstanceNamedBeforeTheCommandIsToldFromAnOptionValue() {
+        XCTAssertTrue(ExecCommand.namesInstanceBeforeCommand("web1", in: ["exec", "--all", "web1", "--", "uptime"]))
+        XCTAssertFalse(ExecCommand.namesInstanceBeforeCommand("sh", in: ["exec", "--all", "--cwd", "sh", "--", "sh", "-c", "x"]))
+        XCTAssertFalse(ExecCommand.namesInstanceBeforeCommand("uptime", in: ["exec", "--all", "--", "uptime"]))
+        XCTAssertFalse(ExecCommand.namesInstanceBeforeCommand("uptime", in: ["exec", "--all", "uptime"]), "no -- at all: a command")
+    }
+
     func testFanOutOptionsAreValidated() {
         for args in [["w[1-2]", "-t"], ["w[1-2]", "--mode", "interactive"], ["w[1-2]", "--gather", "--format", "jsonl"],
                      ["w[1-2]", "--gather", "--outdir", "d"], ["c1", "--timeout", "0"], ["c1", "--timeout", "-1"],

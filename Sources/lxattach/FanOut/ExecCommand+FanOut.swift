@@ -40,8 +40,7 @@ extension ExecCommand {
         }
         if location?.isEmpty == true { throw ValidationError("--location takes a cluster member's name") }
         if outdir?.isEmpty == true { throw ValidationError("--outdir takes a directory") }
-        if all && !instance.hasSuffix(":"), let end = CommandLine.arguments.firstIndex(of: "--"),
-           CommandLine.arguments[..<end].dropFirst(2).contains(instance) {
+        if all && !instance.hasSuffix(":"), Self.namesInstanceBeforeCommand(instance, in: Array(CommandLine.arguments.dropFirst())) {
             // `exec --all web1 -- cmd`: the parser cannot tell this from `exec --all -- web1 cmd`.
             throw ValidationError("--all selects the instances itself: give no name, or a remote written \"\(instance):\"")
         }
@@ -50,6 +49,31 @@ extension ExecCommand {
             throw ValidationError("a command on many instances cannot be interactive (one terminal, many instances): drop -t / --mode interactive")
         }
         if shareStdin && disableStdin { throw ValidationError("You can't pass --stdin and -n at the same time") }
+    }
+}
+
+extension ExecCommand {
+    /// Options of `exec` (and the global ones) that take a value as the next word.
+    static let optionsWithValue: Set<String> = [
+        "--mode", "--env", "--cwd", "--user", "--group", "--location", "--parallel", "--timeout",
+        "--format", "--outdir", "--project",
+    ]
+
+    /// Whether `word` stands before `--` in `arguments` as a positional word (not as an
+    /// option's value): then it was written as an instance, not as the command.
+    static func namesInstanceBeforeCommand(_ word: String, in arguments: [String]) -> Bool {
+        guard arguments.contains("--") else { return false }
+        var i = 0
+        while i < arguments.count, arguments[i] != "--" {
+            let a = arguments[i]
+            if optionsWithValue.contains(a) {
+                i += 2
+                continue
+            }
+            if a == word { return true }
+            i += 1
+        }
+        return false
     }
 }
 
