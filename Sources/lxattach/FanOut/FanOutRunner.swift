@@ -107,7 +107,7 @@ final class FanOutRunner {
         }
         let session: ExecSession
         do {
-            session = try client.exec(instance: target.instance, settings.request)
+            session = try client.execNamingMember(instance: target.instance, settings.request)
         } catch {
             clients.noteFailure(error, remote: target.remote)
             ended.append((i, FanOutProblem(error).outcome))
