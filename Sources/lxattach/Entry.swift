@@ -42,7 +42,11 @@ struct LXAttach: ParsableCommand {
             // The hot path: parse `exec` on its own, without building the whole command
             // tree (saves ~0.4 ms of every exec's start-up). Help goes the long way, so
             // its usage line says `lxattach exec`.
-            run(ExecCommand.self, Array(arguments.dropFirst()), usage: "\(Naming.command) exec --help")
+            let rest = Array(arguments.dropFirst())
+            if let single = try? SingleExecCommand.parseAsRoot(rest) {
+                execute(single, as: ExecCommand.self, usage: "\(Naming.command) exec --help")
+            }
+            run(ExecCommand.self, rest, usage: "\(Naming.command) exec --help")
         }
         run(LXAttach.self, arguments, usage: ([Naming.command] + commandPath(arguments) + ["--help"]).joined(separator: " "))
     }
@@ -50,10 +54,30 @@ struct LXAttach: ParsableCommand {
     /// Parses `arguments` as `Command` (and its subcommands), runs it, and exits: 0, the
     /// command's `ExitCode`, or 255 with one `Error:` line.
     static func run<Command: ParsableCommand>(_: Command.Type, _ arguments: [String], usage: String) -> Never {
+        let command: ParsableCommand
         do {
-            var command = try Command.parseAsRoot(arguments)
+            command = try Command.parseAsRoot(arguments)
+        } catch {
+            fail(error, as: Command.self, usage: usage)
+        }
+        execute(command, as: Command.self, usage: usage)
+    }
+
+    /// Runs a parsed command and exits as `run` says.
+    static func execute<Command: ParsableCommand>(_ parsed: ParsableCommand, as _: Command.Type, usage: String) -> Never {
+        do {
+            var command = parsed
             try command.run()
             Glibc.exit(0)
+        } catch {
+            fail(error, as: Command.self, usage: usage)
+        }
+    }
+
+    /// Exits for `error`: the command's status, 255 with one `Error:` line, or help.
+    static func fail<Command: ParsableCommand>(_ error: Error, as _: Command.Type, usage: String) -> Never {
+        do {
+            throw error
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch let failure as Failure {

@@ -23,31 +23,9 @@ struct ExecCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Terminal mode: auto, interactive or non-interactive.")
-    var mode: ExecMode = .auto
-
-    @Flag(name: [.customShort("t"), .customLong("force-interactive")], help: "Force pseudo-terminal allocation.")
-    var forceInteractive = false
-
-    @Flag(name: [.customShort("T"), .customLong("force-noninteractive")], help: "Disable pseudo-terminal allocation.")
-    var forceNoninteractive = false
-
-    @Flag(name: [.customShort("n"), .customLong("disable-stdin")], help: "Do not read stdin (like ssh -n).")
-    var disableStdin = false
+    @OptionGroup var basics: ExecBasics
 
     @OptionGroup var envOptions: EnvironmentOptions
-
-    @Flag(name: .long, help: "Start the command with its output recorded by the daemon, print the operation id and return at once (see `operation output`).")
-    var detach = false
-
-    @Option(name: .long, help: "Directory to run the command in.")
-    var cwd: String?
-
-    @Option(name: .long, help: "User ID to run the command as.")
-    var user: UInt32?
-
-    @Option(name: .long, help: "Group ID to run the command as.")
-    var group: UInt32?
 
     @Flag(name: .long, help: "Many instances: every running instance of the remote and project.")
     var all = false
@@ -57,9 +35,6 @@ struct ExecCommand: ParsableCommand {
 
     @Option(name: .long, help: "Many instances: sessions at once.")
     var parallel = 32
-
-    @Option(name: .long, help: ArgumentHelp("SIGTERM after S seconds, the command ended a grace later; status 124.", valueName: "S"))
-    var timeout: Double?
 
     @Flag(name: .long, help: "Many instances: identical results grouped at the end (clush -b).")
     var gather = false
@@ -82,17 +57,8 @@ struct ExecCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        if forceInteractive && forceNoninteractive {
-            throw ValidationError("You can't pass -t and -T at the same time")
-        }
-        if (forceInteractive || forceNoninteractive) && mode != .auto {
-            throw ValidationError("You can't pass -t or -T at the same time as --mode")
-        }
         if argv.isEmpty { throw ValidationError("Missing command to run after --") }
         try validateFanOut()
-        if detach && (forceInteractive || mode == .interactive) {
-            throw ValidationError("--detach runs the command without a terminal: drop -t / --mode interactive")
-        }
     }
 
     var argv: [String] {
@@ -102,32 +68,29 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        var interactive: Bool
-        switch mode {
-        case .interactive: interactive = true
-        case .nonInteractive: interactive = false
-        case .auto: interactive = isatty(0) == 1 && isatty(1) == 1
-        }
-        if forceInteractive { interactive = true }
-        if forceNoninteractive { interactive = false }
-        if disableStdin { interactive = false }
-
-        var environment: [(String, String)] = []
-        if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
-        environment += try envOptions.resolved()
         if isFanOut {
+            var environment: [(String, String)] = []
+            if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
+            environment += try envOptions.resolved()
             let request = ExecRequest(command: argv, environment: environment, interactive: false,
                                       user: user, group: group, cwd: cwd)
             return try runFanOut(global: global, options: fanOutOptions, request: request)
         }
-        let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
-                                  user: user, group: group, cwd: cwd)
-        if detach {
-            try runDetachedExec(global: global, instance: instance, request: request)
-            return
-        }
-        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin, timeout: timeout)
+        try basics.runOne(global: global, environment: envOptions, instance: instance, argv: argv)
     }
+}
+
+/// The options of `exec` for ExecCommand's code that predates the group.
+extension ExecCommand {
+    var mode: ExecMode { basics.mode }
+    var forceInteractive: Bool { basics.forceInteractive }
+    var forceNoninteractive: Bool { basics.forceNoninteractive }
+    var detach: Bool { basics.detach }
+    var disableStdin: Bool { basics.disableStdin }
+    var cwd: String? { basics.cwd }
+    var user: UInt32? { basics.user }
+    var group: UInt32? { basics.group }
+    var timeout: Double? { basics.timeout }
 }
 
 enum ExecMode: String, ExpressibleByArgument, CaseIterable {

@@ -112,3 +112,22 @@ final class ConsoleEscapeTests: XCTestCase {
         XCTAssertEqual(run(f, [0x7A]), .replace([0x01, 0x7A]))
     }
 }
+
+/// `exec`'s hot path parses a single exec without the fan-out options; anything else goes
+/// to the full `ExecCommand`.
+final class SingleExecParsingTests: XCTestCase {
+    func testAPlainNameTakesTheHotPath() throws {
+        let parsed = try XCTUnwrap(try SingleExecCommand.parseAsRoot(["lxa-c1", "--env", "A=b", "--", "sh", "-c", "true"]) as? SingleExecCommand)
+        XCTAssertEqual(parsed.instance, "lxa-c1")
+        XCTAssertEqual(parsed.argv, ["sh", "-c", "true"])
+        XCTAssertEqual(parsed.envOptions.env, ["A=b"])
+    }
+
+    func testListsRangesGlobsAndFanOutOptionsDoNot() {
+        for args in [["a,b", "--", "true"], ["web[1-2]", "--", "true"], ["web-*", "--", "true"],
+                     ["--parallel", "3", "c1", "--", "true"], ["--all", "--", "true"], ["c1"]] {
+            XCTAssertNil(try? SingleExecCommand.parseAsRoot(args), "\(args)")
+            if args != ["c1"] { XCTAssertNotNil(try? ExecCommand.parseAsRoot(args), "\(args)") }
+        }
+    }
+}
