@@ -103,7 +103,8 @@ final class FrozenMember {
         }
     }
 
-    /// SIGCONT, then waits until the member is Online and runs a command in its instance.
+    /// SIGCONT, then waits until the member is Online and runs a command in its instance
+    /// through every member.
     func thaw(file: StaticString = #filePath, line: UInt = #line) {
         guard frozen else { return }
         frozen = false
@@ -113,8 +114,13 @@ final class FrozenMember {
             let m = try? clxc(["query", "/1.0/cluster/members/\(member.name)"], timeout: 10, failOnTimeout: false,
                                 file: file, line: line)
             guard m?.stdoutText.contains("\"status\": \"Online\"") == true else { return false }
-            let r = try? clxc(["exec", member.instance, "--", "true"], timeout: 10, failOnTimeout: false, file: file, line: line)
-            return r?.status == 0
+            // Through every member: each must have its event connection to this one back, or
+            // the next test meets "Missing event connection with target cluster member".
+            return ClusterBed.members.allSatisfy { via in
+                let r = try? clxc(["exec", "\(via.remote):\(member.instance)", "--", "true"], timeout: 10,
+                                  failOnTimeout: false, file: file, line: line)
+                return r?.status == 0
+            }
         }
     }
 
