@@ -14,7 +14,9 @@ final class ExecStallTests: XCTestCase {
         let marker = "lxa-stall-\(getpid())"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Built.lxattach())
-        process.arguments = ["exec", Testbed.c1, "--", "sh", "-c", "exec yes \(marker)"]
+        // The remote `yes` records its PID (exec keeps it) so that cleanup ends exactly it.
+        let pidFile = "/tmp/yes-\(marker).pid"
+        process.arguments = ["exec", Testbed.c1, "--", "sh", "-c", "echo $$ > \(pidFile); exec yes \(marker)"]
         var env = ProcessInfo.processInfo.environment
         env["LXD_CONF"] = Testbed.conf
         for (k, v) in IsolatedHome.variables { env[k] = v }
@@ -28,7 +30,7 @@ final class ExecStallTests: XCTestCase {
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             // A `yes` that outlived a failed test must not spin in the shared instance.
-            _ = try? lxattach(["exec", Testbed.c1, "--", "pkill", "-f", "yes \(marker)"])
+            _ = try? lxattach(["exec", Testbed.c1, "--", "sh", "-c", "kill $(cat \(pidFile)) 2>/dev/null; rm -f \(pidFile)"])
         }
         // Running, its output stalled: the remote `yes` is there and lxattach is not gone.
         let pattern = "[y]es \(marker)"
