@@ -26,20 +26,17 @@ struct ConsoleCommand: ParsableCommand {
     var instance: String
 
     func run() throws {
-        let (config, environment) = try global.loadConfig()
-        let reference: InstanceReference
-        do { reference = try config.parseInstanceReference(instance) } catch { throw Failure(error) }
-        let client = try global.client(remote: reference.remote, config: config, environment: environment)
+        let (client, name) = try global.client(forInstance: instance)
         if showLog {
             let log: [UInt8]
-            do { log = try client.consoleLog(instance: reference.instance) } catch { throw Failure(error) }
+            do { log = try client.consoleLog(instance: name) } catch { throw Failure(error) }
             log.withUnsafeBytes { _ = LocalIO.writeAll(1, $0) { true } }
             return
         }
         let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0)
         let session: ExecSession
         do {
-            session = try client.console(instance: reference.instance, width: size?.columns, height: size?.rows)
+            session = try client.console(instance: name, width: size?.columns, height: size?.rows)
         } catch {
             throw Failure(error)
         }

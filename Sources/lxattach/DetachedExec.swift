@@ -5,12 +5,9 @@ import LXD
 /// `lxattach exec --detach`: starts the command with its output recorded by the daemon,
 /// prints the operation id and returns at once (see `OperationCommand.Output`).
 func runDetachedExec(global: GlobalOptions, instance raw: String, request: ExecRequest) throws {
-    let (config, environment) = try global.loadConfig()
-    let reference: InstanceReference
-    do { reference = try config.parseInstanceReference(raw) } catch { throw Failure(error) }
-    let client = try global.client(remote: reference.remote, config: config, environment: environment)
+    let (client, instance) = try global.client(forInstance: raw)
     let id: String
-    do { id = try client.execDetached(instance: reference.instance, request) } catch { throw Failure(error) }
+    do { id = try client.execDetached(instance: instance, request) } catch { throw Failure(error) }
     Output.out(id + "\n")
 }
 

@@ -127,10 +127,7 @@ struct ShellCommand: ParsableCommand {
 /// The walk of one exec: config → client → POST + attach → bridge → exit status.
 func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, disableStdin: Bool,
              timeout: Double? = nil) throws {
-    let (config, environment) = try global.loadConfig()
-    let reference: InstanceReference
-    do { reference = try config.parseInstanceReference(raw) } catch { throw Failure(error) }
-    let client = try global.client(remote: reference.remote, config: config, environment: environment)
+    let (client, instance) = try global.client(forInstance: raw)
 
     var request = request
     if request.interactive, let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0) {
@@ -139,7 +136,7 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
     }
     let session: ExecSession
     do {
-        session = try client.execNamingMember(instance: reference.instance, request)
+        session = try client.execNamingMember(instance: instance, request)
     } catch {
         throw Failure(error)
     }

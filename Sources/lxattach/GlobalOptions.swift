@@ -73,6 +73,22 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// A client for `remote`.
+    /// `[remote:]instance` as written → the instance's name and a client for its remote.
+    func client(forInstance written: String) throws -> (client: LXDClient, instance: String) {
+        let (config, environment) = try loadConfig()
+        let reference: InstanceReference
+        do { reference = try config.parseInstanceReference(written) } catch { throw Failure(error) }
+        return (try client(remote: reference.remote, config: config, environment: environment), reference.instance)
+    }
+
+    /// `[remote:]` as written (nil: the default remote) → a client for it.
+    func client(forRemote written: String?) throws -> LXDClient {
+        let (config, environment) = try loadConfig()
+        let name: String
+        do { name = try config.parseRemoteReference(written ?? "") } catch { throw Failure(error) }
+        return try client(remote: name, config: config, environment: environment)
+    }
+
     func client(remote: String, config: LXCConfig, environment: ClientEnvironment) throws -> LXDClient {
         do {
             let resolved = try config.resolve(remote: remote, in: environment)

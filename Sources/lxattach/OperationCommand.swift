@@ -25,10 +25,7 @@ struct OperationCommand: ParsableCommand {
         var remote: String?
 
         func run() throws {
-            let (config, environment) = try global.loadConfig()
-            let remoteName: String
-            do { remoteName = try config.parseRemoteReference(remote ?? "") } catch { throw Failure(error) }
-            let client = try global.client(remote: remoteName, config: config, environment: environment)
+            let client = try global.client(forRemote: remote)
             let ops: [Operation]
             do { ops = try client.operations.list(allProjects: allProjects) } catch { throw Failure(error) }
             switch format {

@@ -32,10 +32,7 @@ extension OperationCommand {
         var remote: String?
 
         func run() throws {
-            let (config, environment) = try global.loadConfig()
-            let remoteName: String
-            do { remoteName = try config.parseRemoteReference(remote ?? "") } catch { throw Failure(error) }
-            let client = try global.client(remote: remoteName, config: config, environment: environment)
+            let client = try global.client(forRemote: remote)
             let events: EventStream
             do { events = try client.events(types: ["operation"], allProjects: allProjects) } catch { throw Failure(error) }
             // LXATTACH_KEEPALIVE applies here as in exec: probe a silent daemon, then give up.
