@@ -84,10 +84,18 @@ final class ClusterExecTests: XCTestCase {
     }
 
     /// Interleaved writes to both streams, with NUL and 0xFF: each side gets its own bytes.
+    ///
+    /// The command pauses after its output: LXD < 6.2 never reads a member's stderr
+    /// websocket, so the keepalive pong the forwarding member sends on it is unread when
+    /// the member closes it at the command's end, the close resets the connection, and
+    /// stderr still on its way to the forwarding member is lost — for `lxc exec` too
+    /// (measured: 1 run in 150 cut short; fixed upstream in LXD 6.2, "Consume websocket
+    /// pings for stderr"). The pause lets the output arrive first, so what this checks is
+    /// ours: both streams whole and apart.
     func testStdoutAndStderrStaySeparateOnEveryMember() throws {
         let script = """
             i=0; while [ $i -lt 200 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
-            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2
+            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2; sleep 0.5
             """
         let out = Array((0..<200).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
         let err = Array((0..<200).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)

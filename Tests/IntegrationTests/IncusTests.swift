@@ -472,7 +472,7 @@ final class IncusTests: XCTestCase {
 
         try tmux.type("exit 3")
         XCTAssertEqual(run.waitForExit(), 3, tmux.capture())
-        tmux.waitForLine("EXIT=3")
+        tmux.waitForLineEnding("EXIT=3")
         XCTAssertEqual(run.stderr, "")
         run.assertTerminalRestored()
     }

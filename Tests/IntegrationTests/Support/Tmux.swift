@@ -124,6 +124,16 @@ final class TmuxSession {
         }
     }
 
+    /// Waits until a line ends with `text`: what the local shell prints after a session,
+    /// which follows the remote's last output on its line when that output had no newline
+    /// (busybox's echo of the Enter that ran `exit` may be cut as the shell dies).
+    @discardableResult
+    func waitForLineEnding(_ text: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        waitFor("a line ending with \(text.debugDescription)", timeout: timeout, file: file, line: line) {
+            $0.contains { $0.hasSuffix(text) }
+        }
+    }
+
     /// Waits until `count` lines start with `prefix` (e.g. the busybox prompt `~ #`).
     @discardableResult
     func waitForPrefix(_ prefix: String, count: Int = 1, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Bool {
