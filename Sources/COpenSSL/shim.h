@@ -22,6 +22,11 @@ static inline int lxa_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
 static inline long lxa_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_mode(ctx, mode);
 }
+/* Read ahead: one recv(2) takes every TLS record that has arrived (up to the read buffer)
+ * instead of a 5-byte header and then the body, two system calls per record. */
+static inline void lxa_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) {
+    SSL_CTX_set_read_ahead(ctx, yes);
+}
 static inline long lxa_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }

@@ -49,7 +49,7 @@ public protocol ByteStream: AnyObject {
     /// Writes a prefix of `bytes` without blocking. Never returns `.eof`.
     func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> IOResult
 
-    /// True when bytes are already decrypted and buffered inside the stream (SSL_pending),
+    /// True when bytes are already buffered inside the stream (TLS: decrypted, or read ahead),
     /// so `read` will return data without the descriptor becoming readable. A poll loop
     /// must drain these before it polls again. Always false for plain sockets.
     var hasBufferedInput: Bool { get }

@@ -40,6 +40,11 @@ public final class TLSContext {
         }
         _ = lxa_SSL_CTX_set_client_options(ctx)
         _ = lxa_SSL_CTX_set_mode(ctx, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+        // Records are read ahead into a buffer of 64 KiB: a 4 KiB websocket frame is one
+        // record, so a busy stream brings many per recv(2). `TLSStream.hasBufferedInput`
+        // counts what is read ahead but not yet decrypted (SSL_has_pending).
+        lxa_SSL_CTX_set_read_ahead(ctx, 1)
+        SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024)
 
         // ALPN: only http/1.1. LXD advertises h2, which cannot carry a websocket upgrade.
         let alpn: [UInt8] = [8] + Array("http/1.1".utf8)

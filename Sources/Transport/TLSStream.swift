@@ -6,7 +6,8 @@ import Musl
 import COpenSSL
 
 /// TLS over a non-blocking socket. `read`/`write` map SSL_ERROR_WANT_READ/WRITE to
-/// `.wouldBlock`; `hasBufferedInput` is SSL_pending. Writes go through a MSG_NOSIGNAL BIO.
+/// `.wouldBlock`; `hasBufferedInput` is SSL_pending or,
+/// until a read needs the socket, SSL_has_pending (records read ahead, not yet decrypted). Writes go through a MSG_NOSIGNAL BIO.
 public final class TLSStream: ByteStream {
     public let context: TLSContext
     /// The underlying socket (owned).
@@ -20,6 +21,8 @@ public final class TLSStream: ByteStream {
     private var handshakeDone = false
     private var closeNotifySent = false
     private var recordedLeaf: OpaquePointer?
+    /// The last read wanted more bytes from the socket than OpenSSL had read ahead.
+    private var readNeedsSocket = false
 
     public var fileDescriptor: Int32 { socket.fileDescriptor }
 
@@ -182,8 +185,11 @@ public final class TLSStream: ByteStream {
         guard buffer.count > 0, let base = buffer.baseAddress else { return .bytes(0) }
         ERR_clear_error()
         var n = 0
+        readNeedsSocket = false
         if SSL_read_ex(ssl, base, buffer.count, &n) == 1 { return .bytes(n) }
-        return try failure(ssl, SSL_get_error(ssl, 0), operation: "read")
+        let result = try failure(ssl, SSL_get_error(ssl, 0), operation: "read")
+        if result == .wouldBlock(.read) { readNeedsSocket = true }
+        return result
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(TransportError) -> IOResult {
@@ -214,7 +220,10 @@ public final class TLSStream: ByteStream {
 
     public var hasBufferedInput: Bool {
         guard let ssl else { return false }
-        return SSL_pending(ssl) > 0
+        // Decrypted bytes, or records read ahead and not decrypted yet. After a read
+        // found only part of a record (WANT_READ), the rest comes through the socket:
+        // poll, do not spin on SSL_has_pending.
+        return SSL_pending(ssl) > 0 || (!readNeedsSocket && SSL_has_pending(ssl) == 1)
     }
 
     /// Sends close_notify (once, best effort, non-blocking). The peer may keep sending.

@@ -177,7 +177,7 @@ public final class WebSocketChannel {
         public var ended: Bool
     }
 
-    /// Reads what the socket has (one read) and hands every decoded event to `handler`,
+    /// Reads what the socket has (one read, and what TLS read ahead) and hands every decoded event to `handler`,
     /// which returns false to stop decoding for now (the rest stays buffered). Throws
     /// the RFC 6455 rule the peer broke; nothing more is decoded after that, nor after
     /// a close frame.
@@ -191,7 +191,10 @@ public final class WebSocketChannel {
             end = n
         }
         readWantsWrite = false
-        if end < inbuf.count {
+        // One read from the socket; a TLS stream then hands over what it read ahead
+        // (one record per read) until the buffer is full, so the frames of many records
+        // are decoded, and their output written, at once.
+        while end < inbuf.count {
             do {
                 switch try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: inbuf[end..<inbuf.count])) {
                 case .bytes(let n):
@@ -205,6 +208,7 @@ public final class WebSocketChannel {
             } catch {
                 outcome.ended = true
             }
+            if outcome.ended || !outcome.receivedBytes || !stream.hasBufferedInput { break }
         }
         try decodeBuffered(handler)
         if outcome.ended { readEOF = true }
