@@ -4,7 +4,7 @@ import LXD
 
 /// `lxattach exec --detach`: starts the command with its output recorded by the daemon,
 /// prints the operation id and returns at once (see `OperationCommand.Output`).
-func runDetachedExec(global: GlobalOptions, instance raw: String, request: ExecRequest) throws {
+func runDetachedExec(global: GlobalSettings, instance raw: String, request: ExecRequest) throws {
     let (client, instance) = try global.client(forInstance: raw)
     let id: String
     do { id = try client.execDetached(instance: instance, request) } catch { throw Failure(error) }

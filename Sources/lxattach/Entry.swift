@@ -43,7 +43,15 @@ struct LXAttach: ParsableCommand {
             // tree (saves ~0.4 ms of every exec's start-up). Help goes the long way, so
             // its usage line says `lxattach exec`.
             let rest = Array(arguments.dropFirst())
-            if let single = ExecFastPath.parse(rest) ?? (try? SingleExecCommand.parseAsRoot(rest)) {
+            if let fast = ExecFastPath.parse(rest) {
+                do {
+                    try fast.run()
+                    Glibc.exit(0)
+                } catch {
+                    fail(error, as: ExecCommand.self, usage: "\(Naming.command) exec --help")
+                }
+            }
+            if let single = try? SingleExecCommand.parseAsRoot(rest) {
                 execute(single, as: ExecCommand.self, usage: "\(Naming.command) exec --help")
             }
             run(ExecCommand.self, rest, usage: "\(Naming.command) exec --help")

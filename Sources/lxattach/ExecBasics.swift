@@ -31,41 +31,14 @@ struct ExecBasics: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SIGTERM after S seconds, the command ended a grace later; status 124.", valueName: "S"))
     var timeout: Double?
 
+    /// The parsed values.
+    var settings: ExecSettings {
+        ExecSettings(mode: mode, forceInteractive: forceInteractive, forceNoninteractive: forceNoninteractive,
+                     disableStdin: disableStdin, detach: detach, cwd: cwd, user: user, group: group, timeout: timeout)
+    }
+
     func validate() throws {
-        if forceInteractive && forceNoninteractive {
-            throw ValidationError("You can't pass -t and -T at the same time")
-        }
-        if (forceInteractive || forceNoninteractive) && mode != .auto {
-            throw ValidationError("You can't pass -t or -T at the same time as --mode")
-        }
-        if detach && (forceInteractive || mode == .interactive) {
-            throw ValidationError("--detach runs the command without a terminal: drop -t / --mode interactive")
-        }
-    }
-
-    /// Interactive or not: forced, disabled (`-n`), or a terminal on both ends (auto).
-    var interactive: Bool {
-        if disableStdin || forceNoninteractive { return false }
-        if forceInteractive { return true }
-        switch mode {
-        case .interactive: return true
-        case .nonInteractive: return false
-        case .auto: return isatty(0) == 1 && isatty(1) == 1
-        }
-    }
-
-    /// The exec on one instance (detached or attached).
-    func runOne(global: GlobalOptions, environment options: EnvironmentOptions, instance: String, argv: [String]) throws {
-        var environment: [(String, String)] = []
-        if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
-        environment += try options.resolved()
-        let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
-                                  user: user, group: group, cwd: cwd)
-        if detach {
-            try runDetachedExec(global: global, instance: instance, request: request)
-            return
-        }
-        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin, timeout: timeout)
+        if let problem = settings.problem { throw ValidationError(problem) }
     }
 }
 
@@ -94,6 +67,6 @@ struct SingleExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        try basics.runOne(global: global, environment: envOptions, instance: instance, argv: argv)
+        try basics.settings.runOne(global: global.settings, environment: envOptions.settings, instance: instance, argv: argv)
     }
 }

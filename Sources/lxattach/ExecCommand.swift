@@ -74,9 +74,9 @@ struct ExecCommand: ParsableCommand {
             environment += try envOptions.resolved()
             let request = ExecRequest(command: argv, environment: environment, interactive: false,
                                       user: user, group: group, cwd: cwd)
-            return try runFanOut(global: global, options: fanOutOptions, request: request)
+            return try runFanOut(global: global.settings, options: fanOutOptions, request: request)
         }
-        try basics.runOne(global: global, environment: envOptions, instance: instance, argv: argv)
+        try basics.settings.runOne(global: global.settings, environment: envOptions.settings, instance: instance, argv: argv)
     }
 }
 
@@ -120,12 +120,12 @@ struct ShellCommand: ParsableCommand {
         let interactive = isatty(0) == 1 && isatty(1) == 1
         let request = ExecRequest(command: Self.loginCommand(carrying: entries), environment: environment,
                                   interactive: interactive)
-        try runExec(global: global, instance: instance, request: request, disableStdin: false)
+        try runExec(global: global.settings, instance: instance, request: request, disableStdin: false)
     }
 }
 
 /// The walk of one exec: config → client → POST + attach → bridge → exit status.
-func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, disableStdin: Bool,
+func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest, disableStdin: Bool,
              timeout: Double? = nil) throws {
     let (client, instance) = try global.client(forInstance: raw)
 
@@ -142,7 +142,7 @@ func runExec(global: GlobalOptions, instance raw: String, request: ExecRequest, 
     }
     let terminal = ExecTerminal(interactive: request.interactive, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
     let result: ExecResult
-    var configuration = GlobalOptions.sessionConfiguration
+    var configuration = GlobalSettings.sessionConfiguration
     configuration.timeout = timeout
     let started = monotonicNanoseconds()
     do {

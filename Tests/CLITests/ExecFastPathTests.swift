@@ -6,16 +6,25 @@ import XCTest
 /// `ExecFastPath` against swift-argument-parser: for every word list, the hand-written
 /// parser either declines (nil) or gives exactly what `SingleExecCommand.parseAsRoot` gives.
 final class ExecFastPathTests: XCTestCase {
-    /// Everything `SingleExecCommand` carries, as one comparable string.
-    private func summary(_ c: SingleExecCommand) -> String {
-        let b = c.basics, g = c.global, e = c.envOptions
-        return [
+    /// Everything an exec is run with, as one comparable string.
+    private func summary(global g: GlobalSettings, exec b: ExecSettings, environment e: EnvironmentSettings,
+                         instance: String, argv: [String]) -> String {
+        [
             "debug=\(g.debug) incus=\(g.incus) project=\(g.project ?? "nil")",
             "mode=\(b.mode) t=\(b.forceInteractive) T=\(b.forceNoninteractive) n=\(b.disableStdin) detach=\(b.detach)",
             "cwd=\(b.cwd ?? "nil") user=\(b.user.map(String.init) ?? "nil") group=\(b.group.map(String.init) ?? "nil")",
             "timeout=\(b.timeout.map { String($0) } ?? "nil")",
-            "env=\(e.env) envFile=\(e.envFile) instance=\(c.instance) argv=\(c.argv)",
+            "env=\(e.env) envFile=\(e.envFile) instance=\(instance) argv=\(argv)",
         ].joined(separator: "; ")
+    }
+
+    private func summary(_ f: ExecFastPath) -> String {
+        summary(global: f.global, exec: f.exec, environment: f.environment, instance: f.instance, argv: f.argv)
+    }
+
+    private func summary(_ c: SingleExecCommand) -> String {
+        summary(global: c.global.settings, exec: c.basics.settings, environment: c.envOptions.settings,
+                instance: c.instance, argv: c.argv)
     }
 
     private func full(_ args: [String]) -> SingleExecCommand? {
@@ -57,6 +66,7 @@ final class ExecFastPathTests: XCTestCase {
             ["lxa-c1", "true"],                      // no `--`
             ["lxa-c1", "--"],                        // nothing to run
             ["lxa-c1", "--", "--"],                  // (the parser too: see ExecCommand.argv)
+            ["lxa-c1", "--", "--", "x"],             // the parser drops that second `--`
             ["--", "true"],                          // no instance
             ["lxa-c1", "lxa-c2", "--", "true"],      // two instances
             ["lxa-c1,lxa-c2", "--", "true"],         // a list

@@ -5,7 +5,7 @@ import LXD
 /// its other instances fail at once with the same error instead of each waiting out
 /// the connect timeout again.
 final class FanOutClients {
-    let global: GlobalOptions
+    let global: GlobalSettings
     let config: LXCConfig
     let environment: ClientEnvironment
     private var clients: [String: LXDClient] = [:]
@@ -13,7 +13,7 @@ final class FanOutClients {
     /// Remotes found unreachable (or unusable: a config error), and why.
     private var broken: [String: FanOutProblem] = [:]
 
-    init(global: GlobalOptions, config: LXCConfig, environment: ClientEnvironment) {
+    init(global: GlobalSettings, config: LXCConfig, environment: ClientEnvironment) {
         self.global = global
         self.config = config
         self.environment = environment

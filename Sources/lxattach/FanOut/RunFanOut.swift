@@ -16,7 +16,7 @@ struct FanOutOptions {
 
 /// `exec` on many instances: select, run on one event loop, report, exit with the
 /// highest status (255 when any instance could not run).
-func runFanOut(global: GlobalOptions, options: FanOutOptions, request: ExecRequest) throws {
+func runFanOut(global: GlobalSettings, options: FanOutOptions, request: ExecRequest) throws {
     let (config, environment) = try global.loadConfig()
     let clients = FanOutClients(global: global, config: config, environment: environment)
     let elements: [FanOutElement]
@@ -40,7 +40,7 @@ func runFanOut(global: GlobalOptions, options: FanOutOptions, request: ExecReque
         do { sink = try OutdirSink(directory: dir, names: names) } catch { throw Failure(error.message) }
     }
 
-    var configuration = GlobalOptions.sessionConfiguration
+    var configuration = GlobalSettings.sessionConfiguration
     configuration.timeout = options.timeout
     let settings = FanOutRunner.Settings(request: request, parallel: options.parallel, configuration: configuration,
                                          timeout: options.timeout, shareStdin: options.shareStdin)
