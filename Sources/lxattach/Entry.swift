@@ -39,9 +39,10 @@ struct LXAttach: ParsableCommand {
         let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         let options = arguments.prefix { $0 != "--" }
         if arguments.first == "exec", !options.contains(where: { ["-h", "--help", "--version"].contains($0) }) {
-            // The hot path: parse `exec` on its own, without building the whole command
-            // tree (saves ~0.4 ms of every exec's start-up). Help goes the long way, so
-            // its usage line says `lxattach exec`.
+            // The hot path: `exec NAME [options] -- cmd` read by hand (ExecFastPath: no
+            // swift-argument-parser type built at all); else `exec` parsed on its own,
+            // without the whole command tree. Help goes the long way, so its usage line
+            // says `lxattach exec`.
             let rest = Array(arguments.dropFirst())
             if let fast = ExecFastPath.parse(rest) {
                 do {
