@@ -89,7 +89,7 @@ final class ClusterExecTests: XCTestCase {
     /// websocket, so the keepalive pong the forwarding member sends on it is unread when
     /// the member closes it at the command's end, the close resets the connection, and
     /// stderr still on its way to the forwarding member is lost — for `lxc exec` too
-    /// (measured: 1 run in 150 cut short; fixed upstream in LXD 6.2, "Consume websocket
+    /// (measured: 2 runs in 270 cut short; fixed upstream in LXD 6.2, "Consume websocket
     /// pings for stderr"). The pause lets the output arrive first, so what this checks is
     /// ours: both streams whole and apart.
     func testStdoutAndStderrStaySeparateOnEveryMember() throws {
