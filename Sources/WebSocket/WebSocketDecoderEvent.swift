@@ -10,6 +10,7 @@ public enum WebSocketMessageKind: Sendable, Hashable {
 /// unmasked (and, for text, validated as UTF-8 so far); it is valid only until that
 /// buffer is reused. A message is the chunks from one with `isMessageStart` to one with
 /// `isMessageEnd` (possibly the same chunk). A chunk may be empty (an empty frame).
+/// Not `Sendable`: it borrows the caller's buffer; copy `bytes` to keep or send them.
 public struct WebSocketDataChunk {
     /// Text or binary, from the message's first frame.
     public var kind: WebSocketMessageKind
@@ -74,7 +75,8 @@ public struct WebSocketCloseFrame: Hashable, Sendable {
     }
 }
 
-/// What `WebSocketDecoder.parseStep` found.
+/// What `WebSocketDecoder.parseStep` found. Not `Sendable`: `.data` borrows the
+/// caller's buffer (see `WebSocketDataChunk`).
 public enum WebSocketDecoderEvent {
     /// Part (or all) of a text or binary message.
     case data(WebSocketDataChunk)

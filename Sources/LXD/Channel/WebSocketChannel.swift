@@ -170,7 +170,7 @@ public final class WebSocketChannel {
     // MARK: - Receiving
 
     /// What one `read` found.
-    public struct ReadOutcome: Equatable {
+    public struct ReadOutcome: Equatable, Sendable {
         /// Bytes arrived (the peer is alive).
         public var receivedBytes: Bool
         /// The peer finished: EOF or a read error.

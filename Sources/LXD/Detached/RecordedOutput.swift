@@ -48,7 +48,7 @@ extension LXDClient {
     /// `GET` of a raw file (an instance log): the bytes exactly as served.
     public func fetchFile(_ path: String) throws(LXDError) -> [UInt8] {
         let deadline = Deadline.after(seconds: timeouts.request)
-        let conn = try connection(deadline: deadline)
+        let conn = try checkOut(deadline: deadline).connection
         let response: HTTPResponse
         do {
             response = try conn.send(HTTPRequest(method: "GET", target: target(path)), deadline: deadline)
@@ -56,6 +56,7 @@ extension LXDClient {
             conn.close()
             throw LXDError(error)
         }
+        checkIn(conn)
         guard response.status == 200 else {
             _ = try LXDResponse.decode(response)  // the daemon's error envelope, thrown
             throw .protocolViolation("GET \(path): HTTP \(response.status)")

@@ -6,7 +6,7 @@ import JSON
 /// enough for anyone reading them to attach to the command. This replaces every value
 /// under an `fds` object, and every `secret` / `secrets` field, with `<redacted>`, and
 /// `secret=…` in any string.
-public enum EventRedaction {
+public enum EventRedaction: Sendable {
     public static let placeholder = "<redacted>"
 
     public static func redact(_ value: JSONValue) -> JSONValue {
