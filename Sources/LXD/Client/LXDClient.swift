@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import Synchronization
 import HTTP
 import JSON
@@ -15,6 +16,7 @@ public struct LXDTimeouts: Sendable {
     /// as long as that member does not answer, so this bound is shorter than `request`
     /// (see `LXDClient.execNamingMember`).
     public var execStart: Double = 15
+    /// The defaults: 10 s to connect, 30 s per request, 15 s to start an exec.
     public init() {}
 }
 
@@ -31,12 +33,13 @@ public struct LXDTimeouts: Sendable {
 /// let session = try client.exec(instance: "c1", ExecRequest(command: ["ls"]))
 /// ```
 public final class LXDClient: Sendable {
+    /// Where requests go and with which TLS files.
     public let remote: ResolvedRemote
 
     private struct Settings: Sendable {
         var project: String?
         var timeouts = LXDTimeouts()
-        var trace: (@Sendable (String) -> Void)?
+        var logger: Logger
     }
     private let settings: Mutex<Settings>
     /// Made on the first TLS connection, then shared by every connection of this client.
@@ -49,19 +52,35 @@ public final class LXDClient: Sendable {
         get { settings.withLock { $0.project } }
         set { settings.withLock { $0.project = newValue } }
     }
+    /// Bounds on connecting, REST calls and starting an exec.
     public var timeouts: LXDTimeouts {
         get { settings.withLock { $0.timeouts } }
         set { settings.withLock { $0.timeouts = newValue } }
     }
-    /// Receives the HTTP exchange (secrets redacted), for `--debug`.
-    public var trace: (@Sendable (String) -> Void)? {
-        get { settings.withLock { $0.trace } }
-        set { settings.withLock { $0.trace = newValue } }
+    /// Where the client logs. At `.debug` it logs the HTTP exchange, TLS handshakes and
+    /// the events of exec sessions, one message per line or message, every secret
+    /// redacted first (`redactSecrets`). Above `.debug`, or with the default no-op
+    /// logger, nothing is formatted.
+    public var logger: Logger {
+        get { settings.withLock { $0.logger } }
+        set { settings.withLock { $0.logger = newValue } }
     }
 
-    public init(remote: ResolvedRemote, project: String? = nil) {
+    /// A logger that drops everything: the default, so a library never logs uninvited.
+    public static let silentLogger = Logger(label: "lxattach", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A client for `remote`; `project` overrides the remote's project, `logger` receives the debug trace.
+    public init(remote: ResolvedRemote, project: String? = nil, logger: Logger = LXDClient.silentLogger) {
         self.remote = remote
-        self.settings = Mutex(Settings(project: project))
+        self.settings = Mutex(Settings(project: project, logger: logger))
+    }
+
+    /// The debug trace as a sink of lines, or nil when the logger would drop them (then
+    /// callers format nothing). Each line is redacted before it is logged.
+    var trace: ((String) -> Void)? {
+        let logger = self.logger
+        guard logger.logLevel <= .debug else { return nil }
+        return { line in logger.debug("\(redactSecrets(line))") }
     }
 
     deinit { idle.withLock { $0.connection?.close() } }
