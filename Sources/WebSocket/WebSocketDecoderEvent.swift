@@ -1,6 +1,8 @@
 /// The kind of a data message, fixed by its first frame's opcode (§5.6).
 public enum WebSocketMessageKind: Sendable, Hashable {
+    /// A text message (UTF-8).
     case text
+    /// A binary message.
     case binary
 }
 
@@ -21,6 +23,7 @@ public struct WebSocketDataChunk {
     /// The last chunk of a message: FIN was set and the frame's payload is complete.
     public var isMessageEnd: Bool
 
+    /// A chunk with these fields.
     @inlinable
     public init(kind: WebSocketMessageKind, bytes: UnsafeRawBufferPointer, isMessageStart: Bool, isMessageEnd: Bool) {
         self.kind = kind
@@ -37,6 +40,7 @@ public struct WebSocketCloseFrame: Hashable, Sendable {
     /// The reason text; empty when absent.
     public var reason: String
 
+    /// A close frame with an optional code and a reason.
     public init(code: WebSocketCloseCode?, reason: String = "") {
         self.code = code
         self.reason = reason

@@ -17,6 +17,7 @@ public struct LXDAsyncClient: Sendable {
     /// Keepalive, SIGTERM grace, timeout of each session.
     public var configuration = ExecSessionMachine.Configuration()
 
+    /// A client for `remote`; `project` overrides the remote's project.
     public init(remote: ResolvedRemote, project: String? = nil) {
         client = LXDClient(remote: remote, project: project)
     }
@@ -26,6 +27,7 @@ public struct LXDAsyncClient: Sendable {
         self.client = client
     }
 
+    /// Where requests go; setting it gives this value a client of its own.
     public var remote: ResolvedRemote {
         get { client.remote }
         set { client = client.copy(remote: newValue) }
@@ -35,6 +37,7 @@ public struct LXDAsyncClient: Sendable {
         get { client.project }
         set { ownClient().project = newValue }
     }
+    /// Bounds on connecting, REST calls and starting an exec.
     public var timeouts: LXDTimeouts {
         get { client.timeouts }
         set { ownClient().timeouts = newValue }
@@ -101,16 +104,19 @@ public struct LXDAsyncClient: Sendable {
 public struct AsyncOperations: Sendable {
     let client: LXDClient
 
+    /// `GET /1.0/operations`: this project's operations, or every project's.
     public func list(allProjects: Bool = false) async throws(LXDError) -> [Operation] {
         let operations = client.operations
         return try await offPool { () throws(LXDError) in try operations.list(allProjects: allProjects) }
     }
 
+    /// `GET /1.0/operations/<id>`.
     public func get(_ id: String) async throws(LXDError) -> Operation {
         let operations = client.operations
         return try await offPool { () throws(LXDError) in try operations.get(id) }
     }
 
+    /// `DELETE /1.0/operations/<id>`: cancels an operation that can be cancelled.
     public func delete(_ id: String) async throws(LXDError) {
         let operations = client.operations
         try await offPool { () throws(LXDError) in try operations.delete(id) }

@@ -5,6 +5,7 @@ import Transport
 /// What a detached exec left behind: its exit status (while the operation exists) and the
 /// daemon paths of its recorded stdout and stderr.
 public struct RecordedOutput: Sendable {
+    /// The detached exec's operation id.
     public var operationID: String
     /// `metadata.return`; nil when the daemon did not set it (the command never started).
     public var exitStatus: Int?
@@ -13,8 +14,10 @@ public struct RecordedOutput: Sendable {
     /// `/1.0/instances/<name>/logs/exec_<id>.stdout` (LXD 5.0) or
     /// `…/logs/exec-output/exec_<id>.stdout` (LXD ≥ 5.15, Incus); nil when not recorded.
     public var stdoutPath: String?
+    /// The same for stderr.
     public var stderrPath: String?
 
+    /// A record with these fields.
     public init(operationID: String, exitStatus: Int?, err: String, stdoutPath: String?, stderrPath: String?) {
         self.operationID = operationID
         self.exitStatus = exitStatus

@@ -10,6 +10,7 @@ public enum ExecInputDecision: Sendable, Equatable {
 
 /// Sees every chunk of local input, in order, before it is sent.
 public protocol ExecInputFilter: AnyObject {
+    /// What to do with `chunk` of local input.
     func filter(_ chunk: UnsafeRawBufferPointer) -> ExecInputDecision
 }
 
@@ -39,13 +40,16 @@ public struct ExecIO {
         case discard
     }
 
+    /// Where the command's stdin comes from.
     public var input: Input
     /// Looks at local input before it is sent (a console's Ctrl+a q).
     public var inputFilter: ExecInputFilter?
+    /// Where the command's stdout goes (and, interactive, the PTY's output).
     public var stdout: Output
     /// Unused in interactive sessions (the PTY merges stderr into stdout).
     public var stderr: Output
 
+    /// Input and outputs as given.
     public init(input: Input, stdout: Output, stderr: Output) {
         self.input = input
         self.stdout = stdout

@@ -16,7 +16,9 @@ import WebSocket
 /// orders the hand-over) and does not touch the channels after; `closeAll()` is for the
 /// driving thread too. The client and the other constants are `Sendable`.
 public final class ExecSession: @unchecked Sendable {
+    /// The id of the exec's LXD operation.
     public let operationID: String
+    /// Whether the command runs on a PTY.
     public let interactive: Bool
     /// An exec reports its command's status; a console has none.
     public let awaitsStatus: Bool

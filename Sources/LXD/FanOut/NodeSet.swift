@@ -8,6 +8,7 @@ public enum NodeSet: Sendable {
     /// A pattern that is not a node set; `description` is one line for the user.
     public struct ParseError: Error, Equatable, CustomStringConvertible, Sendable {
         public var description: String
+        /// An error saying `description`.
         public init(_ description: String) { self.description = description }
     }
 
