@@ -5,6 +5,8 @@ import WebSocket
 /// the codec's decoder, and an outbound queue of frames made by the codec's encoder,
 /// flushed when the socket is writable. It only frames bytes: what to answer and when
 /// to close is decided by the exec machine (`ExecSessionMachine`).
+///
+/// Not `Sendable`: one thread drives it (the one driving its `ExecSession`).
 public final class WebSocketChannel {
     /// The upgraded connection the frames travel on.
     public let stream: any ByteStream

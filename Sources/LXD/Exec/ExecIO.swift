@@ -15,6 +15,10 @@ public protocol ExecInputFilter: AnyObject {
 }
 
 /// Where an exec's streams come from and go to locally.
+///
+/// Not `Sendable`: it binds a session to local descriptors, handlers called on the
+/// thread that drives the session, and readers of a shared input. Make it where the
+/// session is added (in async code, `LXDAsyncClient` does this for you).
 public struct ExecIO {
     /// The command's input.
     public enum Input {

@@ -7,6 +7,9 @@ import Transport
 /// only while less than `window` bytes are held, so memory stays bounded and the
 /// slowest session sets the pace (as with `tee` into N pipes). A reader that goes away
 /// (its session ended) no longer holds anything back.
+///
+/// Not `Sendable`: it and its readers live on the thread of the `ExecEventLoop` that
+/// drives the sessions.
 public final class ExecSharedInput {
     /// The descriptor read once for every session.
     public let fileDescriptor: Int32
