@@ -29,6 +29,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `swift package generate-documentation --target LXD` (Scripts/check-docs).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // RFC 6455 framing: no I/O, standard library only.
@@ -55,7 +58,10 @@ let package = Package(
         .target(name: "JSON"),
         // The LXD API: config, REST envelopes, operations, exec (a pure session machine
         // and the one-thread event loop that drives any number of sessions).
-        .target(name: "LXD", dependencies: ["HTTP", "Transport", "WebSocket", "JSON"]),
+        // It logs through the swift-log `Logger` it is given (none: nothing is logged).
+        .target(name: "LXD", dependencies: [
+            "HTTP", "Transport", "WebSocket", "JSON", .product(name: "Logging", package: "swift-log"),
+        ]),
         // lxc's config.yml read with Yams. Yams links Foundation (and ICU), which costs
         // ~5 MiB of RSS at load, so it lives in its own small executable that lxattach
         // runs only when config.yml changed (see LXD/Config/ConfigLoader.swift).
@@ -68,6 +74,7 @@ let package = Package(
             dependencies: [
                 "LXD", "Terminal", "HTTP", "JSON", "Transport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
@@ -78,7 +85,10 @@ let package = Package(
         // Drives the built lxattach binary against a real LXD daemon.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["lxattach", "lxattach-config", "LXD", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "lxattach", "lxattach-config", "LXD", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -7,6 +7,9 @@
 import PackageDescription
 
 let lxattachURL = Context.environment["LXATTACH_PACKAGE_URL"] ?? "https://github.com/lxattach/lxattach"
+// README's "From Swift" blocks, one program each (Sources/Readme1, Readme2, …): written
+// from README.md by Scripts/check-downstream, which names them here.
+let readmePrograms = (Context.environment["LXATTACH_README_PROGRAMS"] ?? "").split(separator: " ").map(String.init)
 
 let package = Package(
     name: "Downstream",
@@ -18,5 +21,7 @@ let package = Package(
             name: "Downstream",
             dependencies: [.product(name: "LXD", package: "lxattach")]
         ),
-    ]
+    ] + readmePrograms.map { name in
+        .executableTarget(name: name, dependencies: [.product(name: "LXD", package: "lxattach")])
+    }
 )

@@ -1,11 +1,15 @@
 import COpenSSL
+import Synchronization
 
 /// One SSL_CTX per remote: client certificate and key loaded once, trust settings,
 /// ALPN `http/1.1`, and a small client session cache (the last session per host) so the
 /// several connections of one exec resume instead of doing full handshakes.
 ///
-/// Not thread-safe: use one context from one thread (the program is single-threaded).
-public final class TLSContext {
+/// Safe to share between threads. `@unchecked Sendable` because of the OpenSSL pointers;
+/// what guards them: `ctx` and `bioMethod` are configured in `init` and only read after
+/// (OpenSSL allows `SSL_new` on one `SSL_CTX` from many threads at once), and the session
+/// cache, which handshakes on any thread update, is kept under `sessions`' `Mutex`.
+public final class TLSContext: @unchecked Sendable {
     public let configuration: TLSClientConfiguration
     /// The pinned certificate, if the configuration names one.
     public let pinnedCertificate: CertificateInfo?
@@ -13,10 +17,10 @@ public final class TLSContext {
     let ctx: OpaquePointer
     let bioMethod: OpaquePointer
     let pinnedSHA256: [UInt8]?
-    private var sessions: [String: OpaquePointer] = [:]
+    private let sessions = Mutex<[String: CachedSession]>([:])
 
     /// Number of sessions currently kept (for tests and diagnostics).
-    public var cachedSessionCount: Int { sessions.count }
+    public var cachedSessionCount: Int { sessions.withLock { $0.count } }
 
     public init(configuration: TLSClientConfiguration) throws(TransportError) {
         TLSContext.initializeOpenSSL()
@@ -129,30 +133,40 @@ public final class TLSContext {
     }
 
     deinit {
-        for (_, s) in sessions { SSL_SESSION_free(s) }
+        sessions.withLock { for (_, s) in $0 { SSL_SESSION_free(s.pointer) } }
         SSL_CTX_free(ctx)
         BIO_meth_free(bioMethod)
     }
 
     /// Drops all cached sessions (the next connection does a full handshake).
     public func forgetSessions() {
-        for (_, s) in sessions { SSL_SESSION_free(s) }
-        sessions.removeAll()
+        sessions.withLock { kept in
+            for (_, s) in kept { SSL_SESSION_free(s.pointer) }
+            kept.removeAll()
+        }
     }
 
-    /// Session to offer for `key`, if any (not retained: SSL_set_session takes its own ref).
-    func session(for key: String) -> OpaquePointer? { sessions[key] }
+    /// A copy of the session to offer for `key`, if any, made under the lock (another
+    /// thread may replace and free the cached one); the caller frees it.
+    func sessionCopy(for key: String) -> OpaquePointer? {
+        sessions.withLock { kept in kept[key].flatMap { SSL_SESSION_dup($0.pointer) } }
+    }
 
     /// Takes ownership of `session` when it is resumable; returns whether it was kept.
     func storeSession(_ session: OpaquePointer, for key: String) -> Bool {
         guard SSL_SESSION_is_resumable(session) == 1 else { return false }
-        if let old = sessions[key] { SSL_SESSION_free(old) }
-        sessions[key] = session
+        let cached = CachedSession(pointer: session)
+        sessions.withLock { kept in
+            if let old = kept[key] { SSL_SESSION_free(old.pointer) }
+            kept[key] = cached
+        }
         return true
     }
 
     func dropSession(for key: String) {
-        if let old = sessions.removeValue(forKey: key) { SSL_SESSION_free(old) }
+        sessions.withLock { kept in
+            if let old = kept.removeValue(forKey: key) { SSL_SESSION_free(old.pointer) }
+        }
     }
 
     /// The certificate verification of every handshake (SSL_CTX_set_cert_verify_callback).
@@ -179,4 +193,10 @@ public final class TLSContext {
     private static func initializeOpenSSL() {
         _ = OPENSSL_init_ssl(UInt64(OPENSSL_INIT_NO_LOAD_CONFIG), nil)
     }
+}
+
+/// An `SSL_SESSION` owned by a `TLSContext`'s cache. `@unchecked Sendable` (a pointer);
+/// what guards it: it is read, copied and freed only under the cache's `Mutex`.
+struct CachedSession: @unchecked Sendable {
+    let pointer: OpaquePointer
 }

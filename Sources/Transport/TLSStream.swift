@@ -103,8 +103,7 @@ public final class TLSStream: ByteStream {
         // SSL_SESSION a TLS 1.3 resumption used as spent, so with a shared object the
         // handshakes of connectMany that had not sent their ClientHello yet when one
         // finished fell back to full handshakes (seen: "×4, 1 resumed").
-        if context.configuration.sessionResumption, let session = context.session(for: self.sessionKey),
-           let copy = SSL_SESSION_dup(session) {
+        if context.configuration.sessionResumption, let copy = context.sessionCopy(for: self.sessionKey) {
             _ = SSL_set_session(ssl, copy)
             SSL_SESSION_free(copy)
         }

@@ -12,6 +12,7 @@ public struct UTF8Validator: Sendable, Hashable {
     private var lower: UInt8 = 0x80
     private var upper: UInt8 = 0xBF
 
+    /// A validator at the start of a text.
     public init() {}
 
     /// True when no multi-byte sequence is open: a message may end here.

@@ -42,6 +42,7 @@ public struct WebSocketConnectionStateMachine: Sendable {
     /// The payload of our last ping still waiting for its pong.
     public private(set) var outstandingPing: [UInt8]?
 
+    /// An open connection.
     public init() {}
 
     /// Whether data frames may still be sent (§5.5.1: not after sending a close).

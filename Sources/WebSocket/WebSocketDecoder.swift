@@ -14,7 +14,7 @@
 ///
 /// After the loop `index == buffer.count`: every byte was consumed, and the buffer may
 /// be reused for the next read. After an error the decoder stays failed.
-public struct WebSocketDecoder {
+public struct WebSocketDecoder: Sendable {
     private enum State {
         /// Between frames, or inside a header (its bytes so far in `partialHeader`).
         case header

@@ -1,6 +1,8 @@
 /// The kind of a data message, fixed by its first frame's opcode (§5.6).
 public enum WebSocketMessageKind: Sendable, Hashable {
+    /// A text message (UTF-8).
     case text
+    /// A binary message.
     case binary
 }
 
@@ -10,6 +12,7 @@ public enum WebSocketMessageKind: Sendable, Hashable {
 /// unmasked (and, for text, validated as UTF-8 so far); it is valid only until that
 /// buffer is reused. A message is the chunks from one with `isMessageStart` to one with
 /// `isMessageEnd` (possibly the same chunk). A chunk may be empty (an empty frame).
+/// Not `Sendable`: it borrows the caller's buffer; copy `bytes` to keep or send them.
 public struct WebSocketDataChunk {
     /// Text or binary, from the message's first frame.
     public var kind: WebSocketMessageKind
@@ -20,6 +23,7 @@ public struct WebSocketDataChunk {
     /// The last chunk of a message: FIN was set and the frame's payload is complete.
     public var isMessageEnd: Bool
 
+    /// A chunk with these fields.
     @inlinable
     public init(kind: WebSocketMessageKind, bytes: UnsafeRawBufferPointer, isMessageStart: Bool, isMessageEnd: Bool) {
         self.kind = kind
@@ -36,6 +40,7 @@ public struct WebSocketCloseFrame: Hashable, Sendable {
     /// The reason text; empty when absent.
     public var reason: String
 
+    /// A close frame with an optional code and a reason.
     public init(code: WebSocketCloseCode?, reason: String = "") {
         self.code = code
         self.reason = reason
@@ -74,7 +79,8 @@ public struct WebSocketCloseFrame: Hashable, Sendable {
     }
 }
 
-/// What `WebSocketDecoder.parseStep` found.
+/// What `WebSocketDecoder.parseStep` found. Not `Sendable`: `.data` borrows the
+/// caller's buffer (see `WebSocketDataChunk`).
 public enum WebSocketDecoderEvent {
     /// Part (or all) of a text or binary message.
     case data(WebSocketDataChunk)

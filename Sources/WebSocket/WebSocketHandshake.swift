@@ -1,5 +1,5 @@
 /// The client side of the opening handshake's key check (RFC 6455 §4.1, §4.2.2).
-public enum WebSocketHandshake {
+public enum WebSocketHandshake: Sendable {
     /// The GUID appended to the key before hashing (§1.3).
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 

@@ -3,7 +3,7 @@
 /// Masking and unmasking are the same operation. `offset` is the position of
 /// `buffer[0]` within the frame's payload, so a payload that arrives in pieces can be
 /// unmasked piece by piece: byte `i` of the payload is XORed with `key[i % 4]`.
-public enum WebSocketMasking {
+public enum WebSocketMasking: Sendable {
     /// XORs `buffer` with `key`, treating `buffer[0]` as payload byte `offset`.
     @inlinable
     public static func mask(

@@ -5,7 +5,7 @@
 /// Control frames interleaved inside a fragmented message (§5.4) pass straight through.
 /// The decoder streams and so sets no size limit by default; the assembler buffers, so
 /// it enforces `maxMessageSize` itself (1009), whatever feeds it.
-public struct WebSocketMessageAssembler {
+public struct WebSocketMessageAssembler: Sendable {
     /// The largest message buffered before failing with 1009.
     public let maxMessageSize: Int
     private var buffer: [UInt8] = []

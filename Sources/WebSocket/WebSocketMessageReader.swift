@@ -1,5 +1,5 @@
 /// A decoder and an assembler together: bytes in, whole messages out.
-public struct WebSocketMessageReader {
+public struct WebSocketMessageReader: Sendable {
     /// The frame decoder (its configuration holds the limits).
     public private(set) var decoder: WebSocketDecoder
     private var assembler: WebSocketMessageAssembler

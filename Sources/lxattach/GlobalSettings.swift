@@ -92,15 +92,9 @@ struct GlobalSettings {
         do {
             let resolved = try config.resolve(remote: remote, in: environment)
             if let key = resolved.clientKeyPath, let warning = KeyFilePermissions.warning(forKeyAt: key) { Output.err(warning + "\n") }
-            let client = LXDClient(remote: resolved, project: project)
+            let client = debug ? LXDClient(remote: resolved, project: project, logger: DebugLogHandler.logger)
+                : LXDClient(remote: resolved, project: project)
             client.timeouts = Self.timeouts
-            if debug {
-                // Each entry is stamped with the milliseconds since lxattach started.
-                client.trace = { line in
-                    let text = redactSecrets(line)
-                    Output.err("[+\(Output.elapsedMilliseconds())ms] " + (text.hasSuffix("\n") ? text : text + "\n"))
-                }
-            }
             return client
         } catch {
             throw Failure(error)

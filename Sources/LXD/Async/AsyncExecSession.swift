@@ -4,12 +4,14 @@ import Synchronization
 public struct ExecOutputChunk: Sendable, Equatable {
     /// `.stdout` or `.stderr` (an interactive session's PTY output is `.stdout`).
     public var stream: ExecStream
+    /// The bytes, as the daemon sent them.
     public var bytes: [UInt8]
 }
 
 /// A command running on the shared loop, for async callers: output as an
 /// `AsyncSequence` of chunks, signals and window sizes as methods, the result awaited.
 public final class AsyncExecSession: Sendable {
+    /// The id of the exec's LXD operation.
     public let operationID: String
     /// stdout and stderr chunks as they arrive; it ends when the session ends. Buffered
     /// without bound: read it, or pass `.discard`-like handling by ignoring it.

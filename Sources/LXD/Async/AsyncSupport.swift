@@ -34,12 +34,6 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws(LXDError) -> T) 
     return try result.get()
 }
 
-/// Hands a value that is not `Sendable` from one thread to another: the sender gives it
-/// up when it sends (it keeps no reference), so only one thread ever uses it.
-struct Handover<Value>: @unchecked Sendable {
-    let value: Value
-}
-
 /// A session's id on the shared loop, known once set up, and whether its task was
 /// cancelled before that: cancellation then ends the command as SIGTERM does.
 final class SessionTicket: Sendable {

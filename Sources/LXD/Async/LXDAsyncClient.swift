@@ -11,23 +11,43 @@
 /// print(out.status, String(decoding: out.stdout, as: UTF8.self))
 /// ```
 public struct LXDAsyncClient: Sendable {
-    public var remote: ResolvedRemote
-    /// Overrides the remote's project for every request.
-    public var project: String?
-    public var timeouts = LXDTimeouts()
+    /// The blocking client underneath, shared by copies of this value: its kept-alive
+    /// connection serves their REST calls, and calls made at once run side by side.
+    public private(set) var client: LXDClient
     /// Keepalive, SIGTERM grace, timeout of each session.
     public var configuration = ExecSessionMachine.Configuration()
 
+    /// A client for `remote`; `project` overrides the remote's project.
     public init(remote: ResolvedRemote, project: String? = nil) {
-        self.remote = remote
-        self.project = project
+        client = LXDClient(remote: remote, project: project)
     }
 
-    /// A blocking client for one call (each call has its own connections).
-    func client() -> LXDClient {
-        let c = LXDClient(remote: remote, project: project)
-        c.timeouts = timeouts
-        return c
+    /// Uses `client` (and its settings) for every call.
+    public init(client: LXDClient) {
+        self.client = client
+    }
+
+    /// Where requests go; setting it gives this value a client of its own.
+    public var remote: ResolvedRemote {
+        get { client.remote }
+        set { client = client.copy(remote: newValue) }
+    }
+    /// Overrides the remote's project for every request.
+    public var project: String? {
+        get { client.project }
+        set { ownClient().project = newValue }
+    }
+    /// Bounds on connecting, REST calls and starting an exec.
+    public var timeouts: LXDTimeouts {
+        get { client.timeouts }
+        set { ownClient().timeouts = newValue }
+    }
+
+    /// The client, first copied when another value or caller shares it, so that setting
+    /// `project` or `timeouts` on this value changes no other.
+    private mutating func ownClient() -> LXDClient {
+        if !isKnownUniquelyReferenced(&client) { client = client.copy(remote: client.remote) }
+        return client
     }
 
     /// Runs `request` to completion with `input` as its stdin; returns both outputs (up to
@@ -60,49 +80,51 @@ public struct LXDAsyncClient: Sendable {
     func setUp(_ instance: String, _ request: ExecRequest, ticket: SessionTicket,
                failed: @escaping @Sendable (LXDError) -> Void,
                run: @escaping @Sendable (ExecEventLoop, ExecSession) -> ExecSessionID) {
-        let base = self
+        let client = self.client
         runOnNewThread {
             let session: ExecSession
             do throws(LXDError) {
-                session = try base.client().execNamingMember(instance: instance, request)
+                session = try client.execNamingMember(instance: instance, request)
             } catch {
                 failed(error)
                 return
             }
-            let handover = Handover(value: session)
             ExecEventLoopThread.shared.submit { loop in
-                let id = run(loop, handover.value)
+                let id = run(loop, session)
                 if ticket.started(id) { loop.control(id, [.terminate(signal: 15, name: "SIGTERM")]) }
             }
         }
     }
 
     /// The operations API, off the cooperative pool.
-    public var operations: AsyncOperations { AsyncOperations(base: self) }
+    public var operations: AsyncOperations { AsyncOperations(client: client) }
 }
 
-/// `LXDClient.operations`, async.
+/// `LXDClient.operations`, async: each call blocks a thread of its own, not the pool.
 public struct AsyncOperations: Sendable {
-    let base: LXDAsyncClient
+    let client: LXDClient
 
+    /// `GET /1.0/operations`: this project's operations, or every project's.
     public func list(allProjects: Bool = false) async throws(LXDError) -> [Operation] {
-        let base = self.base
-        return try await offPool { () throws(LXDError) in try base.client().operations.list(allProjects: allProjects) }
+        let operations = client.operations
+        return try await offPool { () throws(LXDError) in try operations.list(allProjects: allProjects) }
     }
 
+    /// `GET /1.0/operations/<id>`.
     public func get(_ id: String) async throws(LXDError) -> Operation {
-        let base = self.base
-        return try await offPool { () throws(LXDError) in try base.client().operations.get(id) }
+        let operations = client.operations
+        return try await offPool { () throws(LXDError) in try operations.get(id) }
     }
 
+    /// `DELETE /1.0/operations/<id>`: cancels an operation that can be cancelled.
     public func delete(_ id: String) async throws(LXDError) {
-        let base = self.base
-        try await offPool { () throws(LXDError) in try base.client().operations.delete(id) }
+        let operations = client.operations
+        try await offPool { () throws(LXDError) in try operations.delete(id) }
     }
 
     /// Waits (on a thread of its own) until the operation is final or `timeout` passes.
     public func wait(_ id: String, timeout: Double? = nil) async throws(LXDError) -> Operation {
-        let base = self.base
-        return try await offPool { () throws(LXDError) in try base.client().operations.wait(id, timeout: timeout) }
+        let operations = client.operations
+        return try await offPool { () throws(LXDError) in try operations.wait(id, timeout: timeout) }
     }
 }

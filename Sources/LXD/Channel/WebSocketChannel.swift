@@ -5,7 +5,10 @@ import WebSocket
 /// the codec's decoder, and an outbound queue of frames made by the codec's encoder,
 /// flushed when the socket is writable. It only frames bytes: what to answer and when
 /// to close is decided by the exec machine (`ExecSessionMachine`).
+///
+/// Not `Sendable`: one thread drives it (the one driving its `ExecSession`).
 public final class WebSocketChannel {
+    /// The upgraded connection the frames travel on.
     public let stream: any ByteStream
     var decoder: WebSocketDecoder
     var encoder = WebSocketFrameEncoder(role: .client)
@@ -30,9 +33,11 @@ public final class WebSocketChannel {
     /// The last read wanted the socket writable (TLS).
     private(set) var readWantsWrite = false
 
+    /// Bytes read from the socket at a time.
     public static let receiveBufferSize = 256 * 1024
     static let headroom = WebSocketFrameEncoder.maxHeaderLength
 
+    /// A channel over an upgraded `stream`; `leftover` is what arrived after the HTTP answer.
     public init(stream: any ByteStream, leftover: [UInt8] = [],
                 decoder configuration: WebSocketDecoderConfiguration = WebSocketDecoderConfiguration(role: .client)) {
         self.stream = stream
@@ -50,7 +55,9 @@ public final class WebSocketChannel {
         stream.close()
     }
 
+    /// The socket's descriptor, to poll.
     public var fileDescriptor: Int32 { stream.fileDescriptor }
+    /// Frames written in part or queued, still to be sent.
     public var hasPendingOutput: Bool { framePending != nil || outStart < out.count }
     /// Bytes already read (undecoded, or decrypted inside TLS) that poll(2) cannot see.
     public var hasBufferedInput: Bool { !readEOF && (stream.hasBufferedInput || stoppedEarly) }
@@ -112,6 +119,7 @@ public final class WebSocketChannel {
         flush()
     }
 
+    /// Forgets the input prepared by the last read without consuming it.
     public func discardPreparedInput() { prepared = 0 }
 
     private func reserveFrameBuffer(_ count: Int) {
@@ -170,7 +178,7 @@ public final class WebSocketChannel {
     // MARK: - Receiving
 
     /// What one `read` found.
-    public struct ReadOutcome: Equatable {
+    public struct ReadOutcome: Equatable, Sendable {
         /// Bytes arrived (the peer is alive).
         public var receivedBytes: Bool
         /// The peer finished: EOF or a read error.

@@ -7,11 +7,20 @@ import JSON
 /// async: `{"type":"async","status_code":100,"operation":"/1.0/operations/<id>","metadata":<op>}`;
 /// error: `{"type":"error","error_code":404,"error":"Instance not found"}` (thrown).
 public struct LXDResponse: Sendable {
-    public enum Kind: String, Sendable { case sync, async }
+    /// The envelope's `type`.
+    public enum Kind: String, Sendable {
+        /// The answer itself.
+        case sync
+        /// An operation was started; `metadata` describes it.
+        case async
+    }
+    /// Sync or async (an error envelope is thrown, not returned).
     public var kind: Kind
+    /// The envelope's `status_code` (200 sync, 100 async).
     public var statusCode: Int
     /// For async responses, the operation URL.
     public var operation: String
+    /// The envelope's `metadata`: the answer, or for async responses the operation.
     public var metadata: JSONValue
     /// The HTTP status line's code (the envelope is authoritative; see `wait`).
     public var httpStatus: Int

@@ -1,4 +1,6 @@
 import Glibc
+import Logging
+import Synchronization
 import HTTP
 import JSON
 import Transport
@@ -14,42 +16,86 @@ public struct LXDTimeouts: Sendable {
     /// as long as that member does not answer, so this bound is shorter than `request`
     /// (see `LXDClient.execNamingMember`).
     public var execStart: Double = 15
+    /// The defaults: 10 s to connect, 30 s per request, 15 s to start an exec.
     public init() {}
 }
 
 /// A client for one LXD (or Incus) remote: REST calls over HTTP/1.1, on the unix socket
-/// or TLS, with one kept-alive connection. Not thread-safe; one owner.
+/// or TLS, with one kept-alive connection.
+///
+/// Safe to share between threads and tasks: its settings and the idle connection are kept
+/// under a lock, and each REST call takes the idle connection or opens its own, so calls
+/// made at the same time run side by side on separate connections.
 ///
 /// ```swift
-/// let client = try LXDClient(remote: resolved)
+/// let client = LXDClient(remote: resolved)
 /// let ops = try client.operations.list()
 /// let session = try client.exec(instance: "c1", ExecRequest(command: ["ls"]))
 /// ```
-public final class LXDClient {
+public final class LXDClient: Sendable {
+    /// Where requests go and with which TLS files.
     public let remote: ResolvedRemote
+
+    private struct Settings: Sendable {
+        var project: String?
+        var timeouts = LXDTimeouts()
+        var logger: Logger
+    }
+    private let settings: Mutex<Settings>
+    /// Made on the first TLS connection, then shared by every connection of this client.
+    private let tlsContext = Mutex<TLSContext?>(nil)
+    /// The kept-alive REST connection nobody is using at the moment.
+    private let idle = Mutex<IdleConnection>(IdleConnection())
+
     /// `--project`: overrides the remote's project for every request.
-    public var project: String?
-    public var timeouts = LXDTimeouts()
-    /// Receives the HTTP exchange (secrets redacted), for `--debug`.
-    public var trace: ((String) -> Void)?
-
-    private var tlsContext: TLSContext?
-    private var idle: HTTPConnection?
-    var idleConnection: HTTPConnection? {
-        get { idle }
-        set { idle = newValue }
+    public var project: String? {
+        get { settings.withLock { $0.project } }
+        set { settings.withLock { $0.project = newValue } }
+    }
+    /// Bounds on connecting, REST calls and starting an exec.
+    public var timeouts: LXDTimeouts {
+        get { settings.withLock { $0.timeouts } }
+        set { settings.withLock { $0.timeouts = newValue } }
+    }
+    /// Where the client logs. At `.debug` it logs the HTTP exchange, TLS handshakes and
+    /// the events of exec sessions, one message per line or message, every secret
+    /// redacted first (`redactSecrets`). Above `.debug`, or with the default no-op
+    /// logger, nothing is formatted.
+    public var logger: Logger {
+        get { settings.withLock { $0.logger } }
+        set { settings.withLock { $0.logger = newValue } }
     }
 
-    public init(remote: ResolvedRemote, project: String? = nil) {
+    /// A logger that drops everything: the default, so a library never logs uninvited.
+    public static let silentLogger = Logger(label: "lxattach", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A client for `remote`; `project` overrides the remote's project, `logger` receives the debug trace.
+    public init(remote: ResolvedRemote, project: String? = nil, logger: Logger = LXDClient.silentLogger) {
         self.remote = remote
-        self.project = project
+        self.settings = Mutex(Settings(project: project, logger: logger))
     }
 
-    deinit { idle?.close() }
+    /// The debug trace as a sink of lines, or nil when the logger would drop them (then
+    /// callers format nothing). Each line is redacted before it is logged.
+    var trace: ((String) -> Void)? {
+        let logger = self.logger
+        guard logger.logLevel <= .debug else { return nil }
+        return { line in logger.debug("\(redactSecrets(line))") }
+    }
+
+    deinit { idle.withLock { $0.connection?.close() } }
+
+    /// A new client for `remote` with this one's settings (and connections of its own).
+    public func copy(remote: ResolvedRemote) -> LXDClient {
+        let copy = LXDClient(remote: remote)
+        let mine = settings.withLock { $0 }
+        copy.settings.withLock { $0 = mine }
+        return copy
+    }
 
     /// The project sent as `?project=`, or nil for the default project.
     public var effectiveProject: String? {
-        let p = project ?? remote.project
+        let p = settings.withLock { $0.project } ?? remote.project
         return (p == nil || p == "" || p == "default") ? nil : p
     }
 
@@ -119,8 +165,10 @@ public final class LXDClient {
         }
     }
 
+    /// The TLS context, made once; two threads that both find none both make one and
+    /// the first stored is kept (making one reads files, so it is not done under the lock).
     private func tls() throws(TransportError) -> TLSContext {
-        if let tlsContext { return tlsContext }
+        if let context = tlsContext.withLock({ $0 }) { return context }
         func existing(_ path: String?) -> String? {
             guard let path, access(path, R_OK) == 0 else { return nil }
             return path
@@ -135,22 +183,46 @@ public final class LXDClient {
             pinnedServerCertificatePath: existing(remote.pinnedServerCertificatePath),
             trustedCAPath: existing(remote.clientCAPath),
             serverName: serverName)
-        let context = try TLSContext(configuration: configuration)
-        tlsContext = context
-        return context
+        let made = try TLSContext(configuration: configuration)
+        return tlsContext.withLock { stored in
+            if let stored { return stored }
+            stored = made
+            return made
+        }
     }
 
-    /// A kept-alive HTTP connection for REST calls (opened on demand; connecting is bounded
-    /// by `timeouts.connect` as well as by `deadline`).
-    func connection(deadline: Deadline) throws(LXDError) -> HTTPConnection {
-        if let idle, idle.isReusable { return idle }
-        idle?.close()
-        idle = nil
+    /// A connection for one REST call: the idle kept-alive one, or a new one (connecting is
+    /// bounded by `timeouts.connect` as well as by `deadline`). The caller is its only user
+    /// until it gives it back with `checkIn(_:)` or keeps it. `reused`: it was the idle one;
+    /// `fresh`: always a new one.
+    func checkOut(deadline: Deadline, fresh: Bool = false) throws(LXDError) -> (connection: HTTPConnection, reused: Bool) {
+        if !fresh {
+            let taken = idle.withLock { slot -> IdleConnection in
+                defer { slot.connection = nil }
+                return slot
+            }
+            if let c = taken.connection {
+                if c.isReusable { return (c, true) }
+                c.close()
+            }
+        }
         let connectDeadline = deadline.earlier(.after(seconds: timeouts.connect))
         let c = HTTPConnection(stream: try connect(deadline: connectDeadline), host: hostHeader)
         c.trace = trace
-        idle = c
-        return c
+        return (c, false)
+    }
+
+    /// Gives a connection back after a call: kept as the idle one when it can serve another
+    /// request and no other is idle, closed otherwise.
+    func checkIn(_ connection: HTTPConnection) {
+        guard connection.isReusable else { connection.close(); return }
+        let offered = IdleConnection(connection: connection)
+        let kept = idle.withLock { slot -> Bool in
+            guard slot.connection == nil else { return false }
+            slot = offered
+            return true
+        }
+        if !kept { connection.close() }
     }
 
     /// Builds a request target: `path` plus `query` plus `project=` when a non-default
@@ -168,40 +240,51 @@ public final class LXDClient {
     /// connection when a kept-alive one turned out to be closed by the daemon.
     @discardableResult
     public func send(_ method: String, _ target: String, body: JSONValue? = nil, timeout: Double? = nil) throws(LXDError) -> LXDResponse {
-        let deadline = Deadline.after(seconds: timeout ?? timeouts.request)
+        let (response, connection) = try exchange(method, target, body: body, timeout: timeout)
+        checkIn(connection)
+        return response
+    }
+
+    /// `send`, handing over the connection that carried the request (still open; the
+    /// caller checks it in, keeps it or closes it).
+    func exchange(_ method: String, _ target: String, body: JSONValue? = nil,
+                  timeout: Double? = nil) throws(LXDError) -> (LXDResponse, HTTPConnection) {
+        let seconds = timeout ?? timeouts.request
+        let deadline = Deadline.after(seconds: seconds)
         let request: HTTPRequest
         if let body {
             request = .json(method, target, body: body.serializedBytes())
         } else {
             request = HTTPRequest(method: method, target: target)
         }
-        let reused = idle?.isReusable == true
-        let conn = try connection(deadline: deadline)
         // A deadline that passes while the request is out says what it waited for.
         func unanswered(_ error: HTTPError) -> LXDError {
             guard case .transport(.timedOut) = error else { return LXDError(error) }
             let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-            return .timedOut("after \(formatSeconds(timeout ?? timeouts.request)) s waiting for LXD at \(addressDescription) to answer \(method) \(path)")
+            return .timedOut("after \(formatSeconds(seconds)) s waiting for LXD at \(addressDescription) to answer \(method) \(path)")
+        }
+        func attempt(_ conn: HTTPConnection) throws(HTTPError) -> HTTPResponse {
+            do { return try conn.send(request, deadline: deadline) } catch {
+                conn.close()
+                throw error
+            }
+        }
+        let (first, reused) = try checkOut(deadline: deadline)
+        var conn = first
+        let answer: HTTPResponse
+        do {
+            answer = try attempt(conn)
+        } catch {
+            guard reused, case .connectionClosedEarly = error else { throw unanswered(error) }
+            // The daemon had closed the kept-alive connection: once more on a new one.
+            conn = try checkOut(deadline: deadline, fresh: true).connection
+            do { answer = try attempt(conn) } catch { throw unanswered(error) }
         }
         do {
-            let response = try conn.send(request, deadline: deadline)
-            return try LXDResponse.decode(response)
-        } catch let error as HTTPError {
-            idle?.close()
-            idle = nil
-            if reused, case .connectionClosedEarly = error {
-                let fresh = try connection(deadline: deadline)
-                do {
-                    return try LXDResponse.decode(try fresh.send(request, deadline: deadline))
-                } catch let e as HTTPError { throw unanswered(e) } catch let e as LXDError { throw e } catch {
-                    throw .protocolViolation("\(error)")
-                }
-            }
-            throw unanswered(error)
-        } catch let error as LXDError {
-            throw error
+            return (try LXDResponse.decode(answer), conn)
         } catch {
-            throw .protocolViolation("\(error)")
+            checkIn(conn)   // an error envelope: the connection can serve the next call
+            throw error
         }
     }
 
@@ -212,6 +295,15 @@ public final class LXDClient {
 
     /// The operations API.
     public var operations: Operations { Operations(client: self) }
+}
+
+/// The slot of `LXDClient`'s idle connection. `@unchecked Sendable` because
+/// `HTTPConnection` is not thread-safe; what guards it: the slot lives only inside
+/// `LXDClient.idle`'s `Mutex`, and a connection is in the slot only while nobody uses it.
+/// `checkOut` takes it out under the lock (its caller is then the only user); `checkIn`
+/// puts a connection there under the lock, and its caller does not touch it after.
+struct IdleConnection: @unchecked Sendable {
+    var connection: HTTPConnection?
 }
 
 /// 15 → "15", 2.5 → "2.5", 0.25 → "0.25": seconds as a person writes them.

@@ -7,7 +7,7 @@ import JSON
 /// Measured on LXD 5.0.2 with one member frozen (SIGSTOP): these answer in ~0.1 s,
 /// while `GET /1.0/instances/<name>` (forwarded to the instance's member) and
 /// `GET /1.0/instances?recursion=1` (asks every member) wait for the frozen one.
-public struct Cluster {
+public struct Cluster: Sendable {
     let client: LXDClient
 
     /// `GET /1.0`'s `environment.server_clustered`.

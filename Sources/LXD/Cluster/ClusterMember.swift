@@ -13,10 +13,13 @@ public struct ClusterMember: Sendable, Equatable {
     public var status: String
     /// The database's note on the status ("Fully operational", "No heartbeat for 25s ...").
     public var message: String
+    /// `roles` (e.g. `database`).
     public var roles: [String]
 
+    /// Whether the cluster sees it as `Online`.
     public var isOnline: Bool { status == "Online" }
 
+    /// A member with these fields.
     public init(name: String, url: String, status: String, message: String = "", roles: [String] = []) {
         self.name = name
         self.url = url
@@ -25,6 +28,7 @@ public struct ClusterMember: Sendable, Equatable {
         self.roles = roles
     }
 
+    /// Reads one object of `GET /1.0/cluster/members?recursion=1`.
     public init(_ value: JSONValue) throws(LXDError) {
         guard case .object = value, let name = value["server_name"]?.stringValue, !name.isEmpty else {
             throw .protocolViolation("cluster member object without a server_name")

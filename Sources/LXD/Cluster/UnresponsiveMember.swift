@@ -16,6 +16,7 @@ public struct UnresponsiveMember: Sendable, Equatable, CustomStringConvertible {
     /// What timed out, as the timeout said it ("timed out after 15 s waiting for ...").
     public var waited: String
 
+    /// An unresponsive member with what is known of it.
     public init(instance: String, member: String, address: String? = nil, status: String? = nil,
                 statusMessage: String? = nil, waited: String) {
         self.instance = instance

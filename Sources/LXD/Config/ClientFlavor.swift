@@ -13,9 +13,12 @@ import Musl
 /// 3. an executable named `incattach` (a symlink) means Incus;
 /// 4. otherwise LXD.
 public enum ClientFlavor: String, Equatable, Hashable, Sendable, CaseIterable {
+    /// LXD: `lxc`'s directories, socket and variables.
     case lxd
+    /// Incus: `incus`'s directories, socket and variables.
     case incus
 
+    /// The flavor to use, by the rules above; an invalid `LXATTACH_FLAVOR` throws.
     public static func select(
         explicit: ClientFlavor? = nil, environment: [String: String], executableName: String? = nil
     ) throws(ConfigError) -> ClientFlavor {
@@ -80,10 +83,14 @@ public enum ClientFlavor: String, Equatable, Hashable, Sendable, CaseIterable {
 /// file-existence test. Everything that depends on it is a pure function of these, so tests
 /// pass fake environments; `ClientEnvironment.current` reads the real one.
 public struct ClientEnvironment: Sendable {
+    /// LXD or Incus.
     public var flavor: ClientFlavor
+    /// The environment variables.
     public var variables: [String: String]
+    /// Whether a file exists at a path.
     public var fileExists: @Sendable (String) -> Bool
 
+    /// An environment with these parts (tests pass fakes).
     public init(
         flavor: ClientFlavor, variables: [String: String],
         fileExists: @escaping @Sendable (String) -> Bool

@@ -28,14 +28,17 @@ public struct ConfigLoader: Sendable {
         case reader
     }
 
+    /// What `load()` found.
     public struct Loaded: Equatable, Sendable {
         /// The effective configuration: file contents, built-in remotes, `$LXC_REMOTE`.
         public var config: LXCConfig
         /// config.yml's path (whether or not it exists); nil without a config directory.
         public var path: String?
+        /// Whether the cache or the reader supplied it.
         public var source: Source
     }
 
+    /// The flavor, variables and file test that locate the config.
     public var environment: ClientEnvironment
     /// The reader executable; nil means `$LXATTACH_CONFIG_READER`, else `lxattach-config` in
     /// the directory of `/proc/self/exe`, else in `$PATH` (see `ReaderLocator`).
@@ -47,6 +50,7 @@ public struct ConfigLoader: Sendable {
     /// Largest output accepted from the reader.
     public var maxReaderOutput: Int = 4 << 20
 
+    /// A loader for `environment`'s config directory.
     public init(environment: ClientEnvironment) {
         self.environment = environment
     }

@@ -7,7 +7,7 @@ import Musl
 /// A private key other users can read is a leaked key. ssh refuses such a key; lxc uses
 /// it silently. We warn, naming the file and the fix, and still use it, so lxc users are
 /// never locked out.
-public enum KeyFilePermissions {
+public enum KeyFilePermissions: Sendable {
     /// The permission bits of `path` when its group or others have any access to it; nil
     /// when only the owner has, or when it cannot be examined (then loading it reports).
     public static func exposedMode(of path: String) -> UInt32? {

@@ -20,9 +20,11 @@ public struct RemoteProtocol: RawRepresentable, Hashable, Sendable, CustomString
 
 /// One entry of `remotes:` in config.yml.
 public struct Remote: Equatable, Hashable, Sendable {
+    /// The remote's name (`local`, `tls`, …).
     public var name: String
     /// `unix://`, `unix:///path`, `https://host[:port]` (Incus: possibly a comma-separated list).
     public var addr: String
+    /// The API it speaks (`protocol:`).
     public var `protocol`: RemoteProtocol
     /// `auth_type:` (`tls`, `candid`, `oidc`); nil when absent (lxc then uses tls).
     public var authType: String?
@@ -31,6 +33,7 @@ public struct Remote: Equatable, Hashable, Sendable {
     /// `public:`: no authentication needed.
     public var isPublic: Bool
 
+    /// A remote with these settings.
     public init(
         name: String, addr: String, protocol: RemoteProtocol = .lxd, authType: String? = nil,
         project: String? = nil, isPublic: Bool = false
@@ -49,11 +52,14 @@ public struct Remote: Equatable, Hashable, Sendable {
 /// A value parsed from a file holds just what the file says (`default-remote` defaulting to
 /// `local`); `withBuiltinRemotes(flavor:fileExisted:)` adds the remotes lxc always has.
 public struct LXCConfig: Equatable, Sendable {
+    /// `default-remote:` (`local` when absent).
     public var defaultRemote: String
     /// Remotes in order; names are unique.
     public var remotes: [Remote]
+    /// `aliases:` (kept for completeness; lxattach does not expand them).
     public var aliases: [String: String]
 
+    /// A configuration with these remotes.
     public init(defaultRemote: String = "local", remotes: [Remote] = [], aliases: [String: String] = [:]) {
         self.defaultRemote = defaultRemote.isEmpty ? "local" : defaultRemote
         self.remotes = []

@@ -11,13 +11,17 @@ import Musl
 ///    the one in `/opt/…`);
 /// 3. the first executable `lxattach-config` in `$PATH`.
 public struct ReaderLocator: Sendable {
+    /// The reader's file name.
     public static let name = "lxattach-config"
 
+    /// The environment variables (`LXATTACH_CONFIG_READER`, `PATH`).
     public var variables: [String: String]
     /// The running executable's real path (nil: unknown).
     public var executablePath: String?
+    /// Whether a path is an executable file.
     public var isExecutable: @Sendable (String) -> Bool
 
+    /// A locator over these variables and this executable path.
     public init(variables: [String: String], executablePath: String?,
                 isExecutable: @escaping @Sendable (String) -> Bool = { access($0, X_OK) == 0 }) {
         self.variables = variables

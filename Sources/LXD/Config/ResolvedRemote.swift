@@ -1,5 +1,6 @@
 /// Where and how to reach a remote: the transport endpoint, the project, and the TLS files.
 public struct ResolvedRemote: Equatable, Sendable {
+    /// How the daemon is reached.
     public enum Endpoint: Equatable, Hashable, Sendable {
         /// The daemon's unix socket.
         case unix(path: String)
@@ -10,8 +11,11 @@ public struct ResolvedRemote: Equatable, Sendable {
         case https(host: String, port: Int, serverName: String?)
     }
 
+    /// The remote's name in the config.
     public var name: String
+    /// The unix socket or HTTPS address.
     public var endpoint: Endpoint
+    /// The API it speaks.
     public var `protocol`: RemoteProtocol
     /// The remote's `project:`; nil when none is configured. A value other than `default`
     /// goes on every request as `?project=`.
@@ -19,12 +23,14 @@ public struct ResolvedRemote: Equatable, Sendable {
     /// `client.crt` / `client.key` in the config directory (nil when there is no config
     /// directory); whether they exist is for the TLS layer to find out.
     public var clientCertificatePath: String?
+    /// See `clientCertificatePath`.
     public var clientKeyPath: String?
     /// `client.ca`, only if it exists: it then replaces the system trust roots.
     public var clientCAPath: String?
     /// `servercerts/<remote>.crt`, only if it exists: trusted as a CA for this remote.
     public var pinnedServerCertificatePath: String?
 
+    /// A remote with these settings (tests and programs that build one by hand).
     public init(
         name: String, endpoint: Endpoint, protocol: RemoteProtocol = .lxd, project: String? = nil,
         clientCertificatePath: String? = nil, clientKeyPath: String? = nil,
@@ -43,9 +49,12 @@ public struct ResolvedRemote: Equatable, Sendable {
 
 /// `remote:instance` split and checked: `c1` (default remote), `local:c1`, `tls:c1`.
 public struct InstanceReference: Equatable, Hashable, Sendable {
+    /// The remote's name.
     public var remote: String
+    /// The instance's name on that remote.
     public var instance: String
 
+    /// `remote:instance`.
     public init(remote: String, instance: String) {
         self.remote = remote
         self.instance = instance

@@ -14,9 +14,9 @@ extension LXDClient {
             _ = body.updateValue(JSONValue(width), forKey: "width")
             _ = body.updateValue(JSONValue(height), forKey: "height")
         }
-        let response = try send("POST", target("/1.0/instances/\(percentEncode(instance))/console"), body: .object(body),
-                                timeout: timeouts.execStart)
-        return try attach(response, interactive: true, awaitsStatus: false, deadline: deadline)
+        let (response, connection) = try exchange("POST", target("/1.0/instances/\(percentEncode(instance))/console"),
+                                                  body: .object(body), timeout: timeouts.execStart)
+        return try attach(response, interactive: true, awaitsStatus: false, deadline: deadline, postConnection: connection)
     }
 
     /// `GET /1.0/instances/<name>/console`: the console log, as the daemon keeps it.

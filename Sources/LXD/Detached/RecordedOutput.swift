@@ -5,6 +5,7 @@ import Transport
 /// What a detached exec left behind: its exit status (while the operation exists) and the
 /// daemon paths of its recorded stdout and stderr.
 public struct RecordedOutput: Sendable {
+    /// The detached exec's operation id.
     public var operationID: String
     /// `metadata.return`; nil when the daemon did not set it (the command never started).
     public var exitStatus: Int?
@@ -13,8 +14,10 @@ public struct RecordedOutput: Sendable {
     /// `/1.0/instances/<name>/logs/exec_<id>.stdout` (LXD 5.0) or
     /// `…/logs/exec-output/exec_<id>.stdout` (LXD ≥ 5.15, Incus); nil when not recorded.
     public var stdoutPath: String?
+    /// The same for stderr.
     public var stderrPath: String?
 
+    /// A record with these fields.
     public init(operationID: String, exitStatus: Int?, err: String, stdoutPath: String?, stderrPath: String?) {
         self.operationID = operationID
         self.exitStatus = exitStatus
@@ -48,7 +51,7 @@ extension LXDClient {
     /// `GET` of a raw file (an instance log): the bytes exactly as served.
     public func fetchFile(_ path: String) throws(LXDError) -> [UInt8] {
         let deadline = Deadline.after(seconds: timeouts.request)
-        let conn = try connection(deadline: deadline)
+        let conn = try checkOut(deadline: deadline).connection
         let response: HTTPResponse
         do {
             response = try conn.send(HTTPRequest(method: "GET", target: target(path)), deadline: deadline)
@@ -56,6 +59,7 @@ extension LXDClient {
             conn.close()
             throw LXDError(error)
         }
+        checkIn(conn)
         guard response.status == 200 else {
             _ = try LXDResponse.decode(response)  // the daemon's error envelope, thrown
             throw .protocolViolation("GET \(path): HTTP \(response.status)")

@@ -25,6 +25,7 @@ public final class ExecEventLoop {
     /// Longest wait in one poll: deadlines are exact, this only bounds surprises.
     static let maxWaitMilliseconds: Int32 = 1000
 
+    /// A loop with no sessions; `hooks` sees every session's events.
     public init(hooks: ExecHooks? = nil) {
         self.hooks = hooks
     }

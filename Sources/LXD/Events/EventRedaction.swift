@@ -6,9 +6,11 @@ import JSON
 /// enough for anyone reading them to attach to the command. This replaces every value
 /// under an `fds` object, and every `secret` / `secrets` field, with `<redacted>`, and
 /// `secret=…` in any string.
-public enum EventRedaction {
+public enum EventRedaction: Sendable {
+    /// What replaces each secret.
     public static let placeholder = "<redacted>"
 
+    /// `value` with every secret replaced by `placeholder`.
     public static func redact(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let object):

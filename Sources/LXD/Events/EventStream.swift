@@ -19,7 +19,9 @@ import WebSocket
 /// Single-threaded, one owner. Events are given as the daemon sent them: see
 /// `EventRedaction` before showing them to anyone.
 public final class EventStream {
+    /// Seconds of silence after which the daemon is probed with a ping.
     public var probeAfter: Double = 30
+    /// Seconds the probe may go unanswered before `poll` throws.
     public var probeTimeout: Double = 15
 
     let stream: any ByteStream

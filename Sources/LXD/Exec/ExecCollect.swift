@@ -2,7 +2,9 @@
 public struct ExecOutput: Sendable {
     /// The command's exit status (0–255, 128+N after signal N).
     public var status: Int
+    /// Everything the command wrote to stdout.
     public var stdout: [UInt8]
+    /// Everything the command wrote to stderr (empty in interactive mode).
     public var stderr: [UInt8]
     /// The final operation (its `err` says why for 126/127).
     public var operation: Operation?

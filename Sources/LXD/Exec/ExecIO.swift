@@ -10,10 +10,15 @@ public enum ExecInputDecision: Sendable, Equatable {
 
 /// Sees every chunk of local input, in order, before it is sent.
 public protocol ExecInputFilter: AnyObject {
+    /// What to do with `chunk` of local input.
     func filter(_ chunk: UnsafeRawBufferPointer) -> ExecInputDecision
 }
 
 /// Where an exec's streams come from and go to locally.
+///
+/// Not `Sendable`: it binds a session to local descriptors, handlers called on the
+/// thread that drives the session, and readers of a shared input. Make it where the
+/// session is added (in async code, `LXDAsyncClient` does this for you).
 public struct ExecIO {
     /// The command's input.
     public enum Input {
@@ -39,13 +44,16 @@ public struct ExecIO {
         case discard
     }
 
+    /// Where the command's stdin comes from.
     public var input: Input
     /// Looks at local input before it is sent (a console's Ctrl+a q).
     public var inputFilter: ExecInputFilter?
+    /// Where the command's stdout goes (and, interactive, the PTY's output).
     public var stdout: Output
     /// Unused in interactive sessions (the PTY merges stderr into stdout).
     public var stderr: Output
 
+    /// Input and outputs as given.
     public init(input: Input, stdout: Output, stderr: Output) {
         self.input = input
         self.stdout = stdout

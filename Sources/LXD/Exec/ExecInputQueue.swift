@@ -18,6 +18,7 @@ public final class ExecInputQueue: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
+    /// A queue holding at most `limit` unsent bytes; `wake` is called after each write.
     public init(limit: Int = 1 << 20, wake: @escaping @Sendable () -> Void = {}) {
         self.limit = limit
         self.wake = wake

@@ -10,13 +10,16 @@ public struct ExecRequest: Sendable {
     public var interactive: Bool
     /// Initial PTY size; sent only when interactive and both are known.
     public var width: Int?
+    /// The PTY's rows (interactive).
     public var height: Int?
     /// Numeric uid / gid (no name lookup, as in LXD).
     public var user: UInt32?
+    /// The group id to run as (nil: the instance's default).
     public var group: UInt32?
     /// Working directory; empty means `$HOME`, else `/`.
     public var cwd: String?
 
+    /// A request to run `command`, an argv (no shell unless you name one).
     public init(command: [String], environment: [(String, String)] = [], interactive: Bool = false,
                 width: Int? = nil, height: Int? = nil, user: UInt32? = nil, group: UInt32? = nil,
                 cwd: String? = nil) {

@@ -15,6 +15,7 @@ public struct ExecResult: Sendable {
     /// The configured timeout passed (timeout(1) reports this as 124).
     public var timedOut = false
 
+    /// A result with nothing known yet.
     public init() {}
 }
 

@@ -8,13 +8,22 @@ import WebSocket
 /// `GET /1.0/operations/<id>/wait` that will carry the exit status.
 ///
 /// Created by `LXDClient.exec(instance:_:)`; driven by `run(_:)` or an `ExecEventLoop`.
-public final class ExecSession {
+///
+/// Every property is a constant. `@unchecked Sendable` because the channels and the wait
+/// stream are I/O objects that are not thread-safe; what guards them: one thread drives a
+/// session at a time. The thread that made it hands it over whole (to `run(_:)` on its own
+/// thread, or to an `ExecEventLoop` through `ExecEventLoopThread.submit`, whose queue lock
+/// orders the hand-over) and does not touch the channels after; `closeAll()` is for the
+/// driving thread too. The client and the other constants are `Sendable`.
+public final class ExecSession: @unchecked Sendable {
+    /// The id of the exec's LXD operation.
     public let operationID: String
+    /// Whether the command runs on a PTY.
     public let interactive: Bool
     /// An exec reports its command's status; a console has none.
     public let awaitsStatus: Bool
     /// fd "0" (in interactive mode it carries the PTY both ways), "1", "2", "control".
-    public internal(set) var channels: [ExecStream: WebSocketChannel]
+    public let channels: [ExecStream: WebSocketChannel]
     /// The connection on which the `wait` request is outstanding.
     let waitStream: (any ByteStream)?
     let client: LXDClient
@@ -50,9 +59,10 @@ extension LXDClient {
         let deadline = Deadline.after(seconds: timeouts.connect)
         // In a cluster the member we talk to forwards the POST; a frozen member makes it
         // wait, so it has its own bound (`execStart`), shorter than a REST call's.
-        let response = try send("POST", target("/1.0/instances/\(percentEncode(instance))/exec"), body: request.body,
-                                timeout: timeouts.execStart)
-        return try attach(response, interactive: request.interactive, awaitsStatus: true, deadline: deadline)
+        let (response, connection) = try exchange("POST", target("/1.0/instances/\(percentEncode(instance))/exec"),
+                                                  body: request.body, timeout: timeouts.execStart)
+        return try attach(response, interactive: request.interactive, awaitsStatus: true, deadline: deadline,
+                          postConnection: connection)
     }
 
     /// Attaches the websockets of an operation that offers them (`metadata.fds`): control
@@ -60,8 +70,12 @@ extension LXDClient {
     /// command that ends at once must not leave control unattached), all upgrades in
     /// flight at once; with `awaitsStatus`, the `wait` request for the exit status goes
     /// out on the POST's kept-alive connection, so the status survives the operation's
-    /// 5-second afterlife.
-    func attach(_ response: LXDResponse, interactive: Bool, awaitsStatus: Bool, deadline: Deadline) throws(LXDError) -> ExecSession {
+    /// 5-second afterlife. `postConnection` is the connection that carried the POST: it
+    /// carries the `wait`, or goes back to the client.
+    func attach(_ response: LXDResponse, interactive: Bool, awaitsStatus: Bool, deadline: Deadline,
+                postConnection: HTTPConnection) throws(LXDError) -> ExecSession {
+        var postConnection: HTTPConnection? = postConnection
+        defer { if let postConnection { checkIn(postConnection) } }
         guard response.kind == .async else {
             throw .protocolViolation("exec answered without an operation")
         }
@@ -101,7 +115,8 @@ extension LXDClient {
         }
         // The exit status: a wait on the POST's connection, sent now, read by the event loop.
         var waitStream: (any ByteStream)? = nil
-        if failure == nil, awaitsStatus, let conn = takeIdleConnection() {
+        if failure == nil, awaitsStatus, let conn = postConnection, conn.isReusable {
+            postConnection = nil
             let req = HTTPRequest.get(target("/1.0/operations/\(percentEncode(id))/wait", query: [("timeout", "-1")]))
             if (try? conn.stream.writeAll(HTTPRequestWriter.serialize(req, host: hostHeader, userAgent: conn.userAgent), deadline: deadline)) != nil {
                 waitStream = conn.stream
@@ -151,14 +166,5 @@ extension LXDClient {
         }
         return ExecSession(operationID: id, interactive: interactive, awaitsStatus: awaitsStatus, channels: channels,
                            waitStream: waitStream, client: self)
-    }
-
-    /// Hands the kept-alive REST connection over to the caller.
-    func takeIdleConnection() -> HTTPConnection? {
-        if let c = idleConnection, c.isReusable {
-            idleConnection = nil
-            return c
-        }
-        return nil
     }
 }

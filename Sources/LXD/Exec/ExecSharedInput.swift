@@ -7,7 +7,11 @@ import Transport
 /// only while less than `window` bytes are held, so memory stays bounded and the
 /// slowest session sets the pace (as with `tee` into N pipes). A reader that goes away
 /// (its session ended) no longer holds anything back.
+///
+/// Not `Sendable`: it and its readers live on the thread of the `ExecEventLoop` that
+/// drives the sessions.
 public final class ExecSharedInput {
+    /// The descriptor read once for every session.
     public let fileDescriptor: Int32
     /// The most bytes held for readers that are behind.
     public let window: Int
@@ -20,6 +24,7 @@ public final class ExecSharedInput {
     private var positions: [Int: Int] = [:]
     private var nextID = 0
 
+    /// Reads `fileDescriptor`, holding at most `window` bytes that some reader has not taken.
     public init(fileDescriptor: Int32, window: Int = 1 << 20) {
         self.fileDescriptor = fileDescriptor
         self.window = max(window, 64 * 1024)

@@ -2,9 +2,11 @@
 /// character. Brackets are node-set ranges (`NodeSet`), expanded before, so there are
 /// no character classes here.
 public struct NameGlob: Sendable, Equatable {
+    /// The pattern as written.
     public let pattern: String
     private let characters: [Character]
 
+    /// A glob over instance names.
     public init(_ pattern: String) {
         self.pattern = pattern
         characters = Array(pattern)

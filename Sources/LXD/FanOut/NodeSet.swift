@@ -4,10 +4,11 @@
 ///
 /// Pure: no daemon, no config. Remote prefixes (`prod:`) are ordinary characters here;
 /// the caller splits each expanded name into remote and instance.
-public enum NodeSet {
+public enum NodeSet: Sendable {
     /// A pattern that is not a node set; `description` is one line for the user.
-    public struct ParseError: Error, Equatable, CustomStringConvertible {
+    public struct ParseError: Error, Equatable, CustomStringConvertible, Sendable {
         public var description: String
+        /// An error saying `description`.
         public init(_ description: String) { self.description = description }
     }
 

@@ -1,7 +1,7 @@
 import JSON
 
 /// LXD's instances API (`/1.0/instances`), the listing part.
-public struct Instances {
+public struct Instances: Sendable {
     let client: LXDClient
 
     /// `GET /1.0/instances?recursion=1`: every instance of the project (or of every

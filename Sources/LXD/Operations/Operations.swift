@@ -3,7 +3,7 @@ import JSON
 /// LXD's operations API (`/1.0/operations`), where exec lives.
 ///
 /// Exec operations vanish 5 s after they end; `wait` is how to catch their result.
-public struct Operations {
+public struct Operations: Sendable {
     let client: LXDClient
 
     /// `GET /1.0/operations?recursion=1`: all operations, every status, of the client's

@@ -10,8 +10,11 @@ public enum ExecFrame: Sendable, Hashable {
     case binary([UInt8])
     /// A text message: LXD's barrier when empty; control messages (JSON) otherwise.
     case text([UInt8])
+    /// A ping, with its payload.
     case ping([UInt8])
+    /// A pong answering a ping's payload.
     case pong([UInt8])
+    /// A close frame.
     case close(WebSocketCloseFrame)
 
     /// The empty text message that ends a stream (protocol notes §4).
@@ -48,10 +51,12 @@ public struct ExecOperationState: Sendable, Equatable {
     public var exitStatus: Int?
     /// `status_code` and `status` (e.g. 400, "Failure").
     public var statusCode: Int
+    /// The operation's `status`.
     public var status: String
     /// `err` (e.g. "Command not found").
     public var err: String
 
+    /// A state with these fields.
     public init(isFinal: Bool, exitStatus: Int?, statusCode: Int, status: String, err: String = "") {
         self.isFinal = isFinal
         self.exitStatus = exitStatus
@@ -63,7 +68,9 @@ public struct ExecOperationState: Sendable, Equatable {
 
 /// How a session ended, as the machine decided it.
 public enum ExecOutcome: Sendable, Equatable {
+    /// It ran to its end.
     case completed(ExecCompletion)
+    /// It could not run to its end.
     case failed(ExecSessionError)
 }
 
@@ -86,6 +93,7 @@ public struct ExecCompletion: Sendable, Equatable {
     /// later if it was still running). timeout(1) reports this as 124.
     public var timedOut = false
 
+    /// A completion with nothing known yet.
     public init() {}
 }
 

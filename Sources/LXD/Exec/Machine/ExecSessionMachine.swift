@@ -37,6 +37,7 @@ public struct ExecSessionMachine: Sendable {
         public var terminationGrace: Double = 3
         /// Send SIGTERM this long after the start (and end the command a grace later).
         public var timeout: Double?
+        /// The defaults.
         public init() {}
     }
 
@@ -70,9 +71,11 @@ public struct ExecSessionMachine: Sendable {
         case killed(at: ExecInstant)
     }
 
+    /// Whether the session runs on a PTY.
     public let interactive: Bool
     /// An exec ends with its command's status; a console (no status) ends with its output.
     public let awaitsStatus: Bool
+    /// Keepalive, grace and timeout settings.
     public let configuration: Configuration
     var sockets: [Socket?] = [nil, nil, nil, nil]
     var input: Input
@@ -89,12 +92,17 @@ public struct ExecSessionMachine: Sendable {
 
     static let probePayload: [UInt8] = Array("lxattach".utf8)
 
+    /// A machine for a session that was just attached.
+    ///
     /// - Parameters:
+    ///   - interactive: the command runs on a PTY (websockets 0 and control only).
     ///   - attached: the websockets that were attached (control may be missing in
     ///     non-interactive mode: a late or refused control is tolerated).
     ///   - hasInput: false when there is no local input (`-n`): its end goes out at `start`.
     ///   - waitPending: the `/wait` request is out and will be reported.
     ///   - awaitsStatus: false for a console: it ends when its output does.
+    ///   - configuration: keepalive, grace and timeout settings.
+    ///   - now: the current time, on the caller's clock.
     public init(interactive: Bool, attached: Set<ExecStream>, hasInput: Bool, waitPending: Bool,
                 awaitsStatus: Bool = true, configuration: Configuration = Configuration(), now: ExecInstant) {
         self.interactive = interactive
@@ -181,6 +189,7 @@ public struct ExecSessionMachine: Sendable {
         return actions + evaluate(now)
     }
 
+    /// A ping arrived on `fd`: the pong to send.
     public mutating func receivedPing(on fd: ExecStream, payload: [UInt8], now: ExecInstant) -> [ExecAction] {
         guard !isFinished, var s = sockets[fd.index] else { return [] }
         let action = s.connection.receivedPing(payload)
@@ -188,6 +197,7 @@ public struct ExecSessionMachine: Sendable {
         return perform(action, on: fd)
     }
 
+    /// A pong arrived on `fd` (a keepalive answered).
     public mutating func receivedPong(on fd: ExecStream, payload: [UInt8], now: ExecInstant) -> [ExecAction] {
         guard !isFinished, var s = sockets[fd.index] else { return [] }
         let action = s.connection.receivedPong(payload)

@@ -2,7 +2,9 @@
 public enum ExecStream: String, Sendable, CaseIterable {
     /// Input (non-interactive), or the PTY both ways (interactive).
     case stdin = "0"
+    /// Websocket "1": the command's stdout.
     case stdout = "1"
+    /// Websocket "2": the command's stderr.
     case stderr = "2"
     /// Signals and window sizes go out here; its end kills the command.
     case control = "control"
