@@ -1,5 +1,4 @@
 import Glibc
-import HTTP
 import LXD
 
 /// The options every command takes, as plain values: what `GlobalOptions` parses, and
