@@ -79,6 +79,10 @@ let package = Package(
         ),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Transport"]),
+        // Transport against OpenSSL directly (an in-process TLS server). Its own target:
+        // a file importing COpenSSL hides glibc's socket constants from the other files
+        // of its module (the shim's <sys/socket.h> then belongs to COpenSSL).
+        .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CLITests", dependencies: ["lxattach"]),
         .testTarget(name: "LXDTests", dependencies: ["LXD", "LXDConfigYAML", "JSON"]),
