@@ -22,7 +22,10 @@ final class ExecSessionDriver {
     private var inputOffset = 0
     var isDone = false
 
-    static let inputChunk = 128 * 1024
+    /// Input read per frame: with the frame's 14-byte header, exactly 8 full TLS records
+    /// of 16 KiB (128 KiB of payload made a ninth record of 14 bytes: one more record to
+    /// seal and one more send(2) per frame).
+    static let inputChunk = 128 * 1024 - WebSocketFrameEncoder.maxHeaderLength
 
     init(id: ExecSessionID, session: ExecSession, io: ExecIO, hooks: ExecHooks?, configuration: ExecSessionMachine.Configuration,
          loop: ExecEventLoop, now: ExecInstant, completion: @escaping (Result<ExecResult, LXDError>) -> Void) {
