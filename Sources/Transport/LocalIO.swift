@@ -38,6 +38,36 @@ public enum LocalIO {
         return e == EINTR || isWouldBlock(e) ? .again : .failed(errno: e)
     }
 
+    /// What `readFile` found.
+    public enum FileRead: Sendable, Equatable {
+        case bytes([UInt8])
+        /// Larger than the limit: not read further.
+        case tooLarge
+        /// open(2) or read(2) failed (ENOENT when it does not exist).
+        case failed(errno: Int32)
+    }
+
+    /// A whole (small) file: config files, env files. Reads past `limit` bytes stop with
+    /// `.tooLarge`.
+    public static func readFile(_ path: String, limit: Int = Int.max) -> FileRead {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failed(errno: Glibc.errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                bytes.append(contentsOf: chunk[0..<n])
+                if bytes.count > limit { return .tooLarge }
+            } else if n == 0 {
+                return .bytes(bytes)
+            } else if Glibc.errno != EINTR {
+                return .failed(errno: Glibc.errno)
+            }
+        }
+    }
+
     /// Writes all of `bytes` to a local descriptor, blocking: local stdout is not ours to
     /// make non-blocking (the flag would leak to the shell sharing it), and a blocked
     /// write is how backpressure reaches the daemon. A signal interrupts the write

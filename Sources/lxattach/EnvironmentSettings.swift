@@ -1,4 +1,5 @@
 import Glibc
+import Transport
 
 /// `--env` and `--env-file` as plain values (`EnvironmentOptions` parses them; exec's
 /// fast path fills them in by hand): the lookup of local values and the files' reading.
@@ -34,22 +35,10 @@ struct EnvironmentSettings {
     static let maxFileSize = 1 << 20
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        func fail(_ e: Int32) -> Failure { Failure("--env-file \(path): \(String(cString: strerror(e)))") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw fail(errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                bytes += chunk[0..<n]
-                if bytes.count > maxFileSize { throw Failure("--env-file \(path): larger than \(maxFileSize) bytes") }
-            } else if n == 0 {
-                return bytes
-            } else if errno != EINTR {
-                throw fail(errno)
-            }
+        switch LocalIO.readFile(path, limit: maxFileSize) {
+        case .bytes(let bytes): return bytes
+        case .tooLarge: throw Failure("--env-file \(path): larger than \(maxFileSize) bytes")
+        case .failed(let e): throw Failure("--env-file \(path): \(String(cString: strerror(e)))")
         }
     }
 }

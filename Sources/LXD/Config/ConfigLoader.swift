@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import JSON
+import Transport
 
 /// Loads the client configuration without linking a YAML parser.
 ///
@@ -266,24 +267,11 @@ public struct ConfigLoader: Sendable {
 
     /// The file's bytes, or nil if it does not exist.
     static func readFile(_ path: String) throws(ConfigError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { return nil }
-            throw ConfigError.cannotRead(path: path, reason: String(cString: strerror(e)))
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                bytes.append(contentsOf: chunk[0..<n])
-            } else if n == 0 {
-                return bytes
-            } else if errno != EINTR {
-                throw ConfigError.cannotRead(path: path, reason: String(cString: strerror(errno)))
-            }
+        switch LocalIO.readFile(path) {
+        case .bytes(let bytes): return bytes
+        case .failed(let e) where e == ENOENT || e == ENOTDIR: return nil
+        case .failed(let e): throw ConfigError.cannotRead(path: path, reason: String(cString: strerror(e)))
+        case .tooLarge: return nil  // no limit given
         }
     }
 
