@@ -114,6 +114,13 @@ final class FrozenMember {
             let m = try? clxc(["query", "/1.0/cluster/members/\(member.name)"], timeout: 10, failOnTimeout: false,
                                 file: file, line: line)
             guard m?.stdoutText.contains("\"status\": \"Online\"") == true else { return false }
+            // The instance list (what `exec --all` reads) shows its instance Running again:
+            // a member seen offline leaves it "Error" there until a heartbeat round.
+            let list = try? clxc(["query", "/1.0/instances?recursion=1"], timeout: 10, failOnTimeout: false,
+                                 file: file, line: line)
+            let instances = (try? JSONSerialization.jsonObject(with: Data((list?.stdoutText ?? "").utf8))) as? [[String: Any]]
+            guard instances?.contains(where: { $0["name"] as? String == member.instance && $0["status"] as? String == "Running" })
+                    == true else { return false }
             // Through every member: each must have its event connection to this one back, or
             // the next test meets "Missing event connection with target cluster member".
             return ClusterBed.members.allSatisfy { via in
