@@ -1,4 +1,4 @@
-/// XOR masking of payload bytes (RFC 6455 §5.3), in place, a machine word at a time.
+/// XOR masking of payload bytes (RFC 6455 §5.3), in place, 16 bytes at a time.
 ///
 /// Masking and unmasking are the same operation. `offset` is the position of
 /// `buffer[0]` within the frame's payload, so a payload that arrives in pieces can be
@@ -20,17 +20,19 @@ public enum WebSocketMasking: Sendable {
         let little = UInt32(b0) | UInt32(b1) << 8 | UInt32(b2) << 16 | UInt32(b3) << 24
         let word32 = UInt32(littleEndian: little)  // stores as b0 b1 b2 b3 on any platform
         let word = UInt64(word32) | UInt64(word32) << 32
+        // 64 bytes a turn in four 16-byte vectors (SSE2, the x86-64 baseline; NEON on arm64).
+        let vector = SIMD2<UInt64>(repeating: word)
         var i = 0
-        while i &+ 32 <= count {
-            let w0 = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let w1 = base.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
-            let w2 = base.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)
-            let w3 = base.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)
-            base.storeBytes(of: w0 ^ word, toByteOffset: i, as: UInt64.self)
-            base.storeBytes(of: w1 ^ word, toByteOffset: i &+ 8, as: UInt64.self)
-            base.storeBytes(of: w2 ^ word, toByteOffset: i &+ 16, as: UInt64.self)
-            base.storeBytes(of: w3 ^ word, toByteOffset: i &+ 24, as: UInt64.self)
-            i &+= 32
+        while i &+ 64 <= count {
+            let v0 = base.loadUnaligned(fromByteOffset: i, as: SIMD2<UInt64>.self)
+            let v1 = base.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD2<UInt64>.self)
+            let v2 = base.loadUnaligned(fromByteOffset: i &+ 32, as: SIMD2<UInt64>.self)
+            let v3 = base.loadUnaligned(fromByteOffset: i &+ 48, as: SIMD2<UInt64>.self)
+            base.storeBytes(of: v0 ^ vector, toByteOffset: i, as: SIMD2<UInt64>.self)
+            base.storeBytes(of: v1 ^ vector, toByteOffset: i &+ 16, as: SIMD2<UInt64>.self)
+            base.storeBytes(of: v2 ^ vector, toByteOffset: i &+ 32, as: SIMD2<UInt64>.self)
+            base.storeBytes(of: v3 ^ vector, toByteOffset: i &+ 48, as: SIMD2<UInt64>.self)
+            i &+= 64
         }
         while i &+ 8 <= count {
             let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)

@@ -89,7 +89,7 @@ final class EncoderTests: XCTestCase {
 
     func testMaskMatchesBytewiseReferenceForAllOffsets() {
         let key = WebSocketMaskingKey(networkOrder: 0xA1B2_C3D4)
-        for count in [0, 1, 3, 7, 8, 9, 31, 32, 33, 64, 100] {
+        for count in [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 71, 72, 100, 127, 128, 129, 1000] {
             for offset in 0..<8 {
                 let original = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) }
                 var fast = original
