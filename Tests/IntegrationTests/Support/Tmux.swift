@@ -9,15 +9,14 @@ import XCTest
 import Glibc
 #endif
 
-/// One detached tmux session (on a private server socket, so a user's own tmux is
-/// never touched) with a scratch folder for the files its shell writes.
+/// One detached tmux session on a server of its own (`tmux -S <its folder>/tmux`), so a user's tmux
+/// is never touched, with a scratch folder for the files its shell writes. One server per
+/// session: with a shared one, a test's new-session could reach the server just as it
+/// exited with the previous test's last session ("server exited unexpectedly").
 final class TmuxSession {
-    /// The private server: `tmux -L <socket>`. It exits by itself with its last session.
-    static let socket = "lxattach-itest"
-
     /// Unique per session: pid + random, so parallel test runs never collide.
     let name: String
-    /// Scratch folder (removed by `close()`).
+    /// Scratch folder (removed by `close()`), which holds the tmux server's socket.
     let directory: String
     private var closed = false
 
@@ -29,7 +28,7 @@ final class TmuxSession {
             throw HarnessError.io("mkdtemp", errno)
         }
         directory = String(cString: dir)
-        let r = try Self.tmux(
+        let r = try tmux(
             ["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", "bash --norc --noprofile"])
         guard r.status == 0 else {
             XCTFail("tmux new-session failed: \(r)", file: file, line: line)
@@ -43,44 +42,44 @@ final class TmuxSession {
     func close() {
         guard !closed else { return }
         closed = true
-        _ = try? Self.tmux(["kill-session", "-t", "=" + name])
+        _ = try? tmux(["kill-server"])
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Runs `tmux -L socket args…` (short timeout: tmux commands are instant).
+    /// Runs `tmux -S <directory>/tmux args…` (short timeout: tmux commands are instant).
     @discardableResult
-    static func tmux(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
-        try runCommand("tmux", ["-L", socket] + arguments, timeout: 10, file: file, line: line)
+    func tmux(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+        try runCommand("tmux", ["-S", directory + "/tmux"] + arguments, timeout: 10, file: file, line: line)
     }
 
     private var target: String { "=" + name + ":" }
 
     /// Types `text` literally (no key names), then Enter.
     func type(_ text: String, enter: Bool = true) throws {
-        try Self.tmux(["send-keys", "-t", target, "-l", text])
+        try tmux(["send-keys", "-t", target, "-l", text])
         if enter { try keys("Enter") }
     }
 
     /// Sends tmux key names: "Enter", "C-c", "C-d", …
     func keys(_ names: String...) throws {
-        try Self.tmux(["send-keys", "-t", target] + names)
+        try tmux(["send-keys", "-t", target] + names)
     }
 
     /// `tmux resize-window -x width -y height`.
     func resize(width: Int, height: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try Self.tmux(["resize-window", "-t", target, "-x", "\(width)", "-y", "\(height)"])
+        let r = try tmux(["resize-window", "-t", target, "-x", "\(width)", "-y", "\(height)"])
         XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
     }
 
     /// The pane's terminal device (`/dev/pts/N`), for `stty -F` from outside.
     func paneTTY() throws -> String {
-        try Self.tmux(["display-message", "-p", "-t", target, "#{pane_tty}"]).stdoutText
+        try tmux(["display-message", "-p", "-t", target, "#{pane_tty}"]).stdoutText
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The visible screen plus history, wrapped lines joined, one string.
     func capture() -> String {
-        (try? Self.tmux(["capture-pane", "-p", "-J", "-S", "-200", "-t", target]).stdoutText) ?? ""
+        (try? tmux(["capture-pane", "-p", "-J", "-S", "-200", "-t", target]).stdoutText) ?? ""
     }
 
     /// The captured lines, trailing blanks trimmed, empty trailing lines dropped.
