@@ -10,8 +10,10 @@ import WebSocket
 public final class WebSocketChannel {
     /// The upgraded connection the frames travel on.
     public let stream: any ByteStream
-    var decoder: WebSocketDecoder
-    var encoder = WebSocketFrameEncoder(role: .client)
+    // Unchecked exclusivity: one thread drives a channel, and the runtime check on each
+    // mutating call of the codec was measurable per frame.
+    @exclusivity(unchecked) var decoder: WebSocketDecoder
+    @exclusivity(unchecked) var encoder = WebSocketFrameEncoder(role: .client)
     /// Receive buffer: `[start, end)` holds undecoded bytes.
     private let inbuf: UnsafeMutableRawBufferPointer
     private var start = 0

@@ -17,7 +17,9 @@ public final class ExecEventLoop {
     private var drivers: [ExecSessionDriver] = []
     /// Hooks for every session (a signal relay that forwards to all of them).
     private let hooks: ExecHooks?
-    private var poller = ExecPoller()
+    /// Unchecked exclusivity: used by the loop's thread only, in `turn` (checked, it cost
+    /// a runtime call per access, every turn).
+    @exclusivity(unchecked) private var poller = ExecPoller()
     private var nextID: ExecSessionID = 0
     /// A descriptor whose readability runs `onWake` on the loop's thread: how other
     /// threads hand work to a loop that runs forever (`ExecEventLoopThread`).
@@ -81,9 +83,15 @@ public final class ExecEventLoop {
         if let waker { poller.add(waker.fd, Int16(POLLIN), session: -2, source: .hooks) }
 
         var timeout = Self.maxWaitMilliseconds
-        if drivers.contains(where: { !$0.isDone && $0.hasBufferedInput }) {
+        var buffered = false
+        var next: ExecInstant?
+        for d in drivers where !d.isDone {
+            if d.hasBufferedInput { buffered = true; break }
+            if let t = d.machine.nextDeadline { next = min(next ?? t, t) }
+        }
+        if buffered {
             timeout = 0
-        } else if let next = drivers.compactMap({ $0.isDone ? nil : $0.machine.nextDeadline }).min() {
+        } else if let next {
             let ms = next > now ? (next - now + 999_999) / 1_000_000 : 0
             timeout = Int32(min(UInt64(timeout), ms))
         }
@@ -93,7 +101,8 @@ public final class ExecEventLoop {
             throw .transport(error)
         }
         now = monotonicNanoseconds()
-        for (session, source, revents) in poller.ready {
+        for i in 0..<poller.count {
+            guard let (session, source, revents) = poller.ready(i) else { continue }
             if session == -2 {
                 waker?.onWake()
             } else if session < 0 {

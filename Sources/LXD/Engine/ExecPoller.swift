@@ -32,12 +32,13 @@ struct ExecPoller {
         try LocalIO.poll(&fds, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    /// The descriptors that are ready, with their owners.
-    var ready: [(session: Int, source: Source, revents: Int16)] {
-        var result: [(Int, Source, Int16)] = []
-        for (i, p) in fds.enumerated() where p.revents != 0 {
-            result.append((owners[i].session, owners[i].source, p.revents))
-        }
-        return result
+    /// Entries registered this turn.
+    var count: Int { fds.count }
+
+    /// Entry `i` if poll found it ready: its owner and what happened (no array built:
+    /// this runs every turn).
+    func ready(_ i: Int) -> (session: Int, source: Source, revents: Int16)? {
+        let revents = fds[i].revents
+        return revents == 0 ? nil : (owners[i].session, owners[i].source, revents)
     }
 }

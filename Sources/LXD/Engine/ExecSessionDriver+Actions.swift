@@ -8,7 +8,7 @@ extension ExecSessionDriver {
         for action in actions where !isDone {
             switch action {
             case .send(let fd, let frame):
-                guard let ch = session.channels[fd], !closed.contains(fd) else { continue }
+                guard let ch = openChannel(fd) else { continue }
                 switch frame {
                 case .binary(let bytes): ch.send(.binary, bytes)
                 case .text(let bytes): ch.send(.text, bytes)
@@ -18,10 +18,7 @@ extension ExecSessionDriver {
                 }
                 flush(fd, ch, now: now)
             case .closeSocket(let fd):
-                guard let ch = session.channels[fd], !closed.contains(fd) else { continue }
-                ch.flushBlocking(deadline: .after(milliseconds: 100))
-                ch.close()
-                closed.insert(fd)
+                closeChannel(fd)
             case .lookUpResult:
                 startLookup(now: now)
             case .finish(let outcome):
@@ -114,8 +111,8 @@ extension ExecSessionDriver {
         guard !isDone else { return }
         isDone = true
         let deadline = Deadline.after(milliseconds: 200)
-        for fd in ExecStream.allCases where !closed.contains(fd) {
-            session.channels[fd]?.flushBlocking(deadline: deadline)
+        for fd in Self.streams {
+            openChannel(fd)?.flushBlocking(deadline: deadline)
         }
         session.closeAll()
         if case .shared(let reader) = io.input { reader.close() }

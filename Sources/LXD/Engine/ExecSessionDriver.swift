@@ -7,7 +7,9 @@ import WebSocket
 final class ExecSessionDriver {
     let id: ExecSessionID
     let session: ExecSession
-    var machine: ExecSessionMachine
+    /// Unchecked exclusivity: one thread drives it, and the dynamic check on every
+    /// mutating call was a measurable part of a loop turn.
+    @exclusivity(unchecked) var machine: ExecSessionMachine
     let io: ExecIO
     let hooks: ExecHooks?
     let completion: (Result<ExecResult, LXDError>) -> Void
@@ -17,7 +19,10 @@ final class ExecSessionDriver {
     /// The lookup in flight is a plain `GET` of the operation, not a `/wait`.
     var lookupIsPlain = false
     var operation: Operation?
-    var closed: Set<ExecStream> = []
+    /// The session's websockets by `ExecStream.index` (looked up several times a turn),
+    /// and which of them we closed.
+    private let channels: [WebSocketChannel?]
+    private var closed = [false, false, false, false]
     /// How much of in-memory input was sent.
     private var inputOffset = 0
     var isDone = false
@@ -27,6 +32,9 @@ final class ExecSessionDriver {
     /// seal and one more send(2) per frame).
     static let inputChunk = 128 * 1024 - WebSocketFrameEncoder.maxHeaderLength
 
+    /// `ExecStream.allCases` once (the synthesized property builds a new array per call).
+    static let streams = ExecStream.allCases
+
     init(id: ExecSessionID, session: ExecSession, io: ExecIO, hooks: ExecHooks?, configuration: ExecSessionMachine.Configuration,
          loop: ExecEventLoop, now: ExecInstant, completion: @escaping (Result<ExecResult, LXDError>) -> Void) {
         self.id = id
@@ -35,6 +43,9 @@ final class ExecSessionDriver {
         self.hooks = hooks
         self.loop = loop
         self.completion = completion
+        var byIndex = [WebSocketChannel?](repeating: nil, count: Self.streams.count)
+        for (fd, ch) in session.channels { byIndex[fd.index] = ch }
+        channels = byIndex
         wait = session.waitStream.map { PendingResponse(stream: $0) }
         machine = ExecSessionMachine(
             interactive: session.interactive, attached: Set(session.channels.keys), hasInput: io.hasInput,
@@ -43,12 +54,24 @@ final class ExecSessionDriver {
 
     var trace: ((String) -> Void)? { session.client.trace }
 
+    /// The websocket for `fd`, if attached.
+    func channel(_ fd: ExecStream) -> WebSocketChannel? { channels[fd.index] }
+    /// The websocket for `fd` if attached and not closed by us.
+    func openChannel(_ fd: ExecStream) -> WebSocketChannel? { closed[fd.index] ? nil : channels[fd.index] }
+    /// Closes `fd`'s websocket (flushing briefly what is queued); later frames for it are dropped.
+    func closeChannel(_ fd: ExecStream) {
+        guard let ch = openChannel(fd) else { return }
+        ch.flushBlocking(deadline: .after(milliseconds: 100))
+        ch.close()
+        closed[fd.index] = true
+    }
+
     /// The first actions, and the bytes that arrived with the 101 answers.
     func start(now: ExecInstant) {
         if !io.hasInput { trace?("> fd 0: end of input") }
         perform(machine.start(now: now), now: now)
-        for fd in ExecStream.allCases {
-            guard !isDone, let ch = session.channels[fd] else { continue }
+        for fd in Self.streams {
+            guard !isDone, let ch = channel(fd) else { continue }
             var actions: [ExecAction] = []
             do throws(WebSocketProtocolError) {
                 try ch.decodeBuffered { self.handle($0, on: fd, now: now, into: &actions) }
@@ -64,15 +87,15 @@ final class ExecSessionDriver {
 
     /// What to poll for this session.
     func register(_ poller: inout ExecPoller, index: Int) {
-        if let fd = io.inputFD, machine.acceptsInput, session.channels[.stdin]?.isReadyForInput == true {
+        if let fd = io.inputFD, machine.acceptsInput, channel(.stdin)?.isReadyForInput == true {
             poller.add(fd, ReadinessWanted.read.pollEvents, session: index, source: .input)
         }
         if case .shared(let reader) = io.input, reader.wantsRead, machine.acceptsInput,
-           session.channels[.stdin]?.isReadyForInput == true {
+           channel(.stdin)?.isReadyForInput == true {
             poller.add(reader.source.fileDescriptor, ReadinessWanted.read.pollEvents, session: index, source: .input)
         }
-        for fd in ExecStream.allCases {
-            guard !closed.contains(fd), let ch = session.channels[fd] else { continue }
+        for fd in Self.streams {
+            guard let ch = openChannel(fd) else { continue }
             let events = ch.pollEvents
             if events != 0 { poller.add(ch.fileDescriptor, events, session: index, source: .channel(fd)) }
         }
@@ -83,8 +106,8 @@ final class ExecSessionDriver {
 
     /// True when bytes wait inside a stream where poll(2) cannot see them (TLS).
     var hasBufferedInput: Bool {
-        for fd in ExecStream.allCases where !closed.contains(fd) {
-            if session.channels[fd]?.hasBufferedInput == true { return true }
+        for fd in Self.streams {
+            if openChannel(fd)?.hasBufferedInput == true { return true }
         }
         return wait?.hasBufferedInput == true || lookup?.hasBufferedInput == true
     }
@@ -92,7 +115,7 @@ final class ExecSessionDriver {
     /// Work that needs no readiness: in-memory input as fast as the socket takes it.
     func beforePoll(now: ExecInstant) {
         if case .shared(let reader) = io.input { return sendShared(reader, now: now) }
-        if case .queue(let queue) = io.input, let ch = session.channels[.stdin] {
+        if case .queue(let queue) = io.input, let ch = channel(.stdin) {
             while !isDone, machine.acceptsInput, ch.isReadyForInput {
                 switch queue.take(max: Self.inputChunk) {
                 case .bytes(let bytes):
@@ -107,7 +130,7 @@ final class ExecSessionDriver {
             }
             return
         }
-        guard case .bytes(let data) = io.input, let ch = session.channels[.stdin] else { return }
+        guard case .bytes(let data) = io.input, let ch = channel(.stdin) else { return }
         while !isDone, machine.acceptsInput, ch.isReadyForInput {
             guard inputOffset < data.count else {
                 perform(inputEnded(now: now), now: now)
@@ -129,7 +152,7 @@ final class ExecSessionDriver {
         case .lookup: readLookup(now: now)
         case .hooks: if let hooks { control(hooks.readable(), now: now) }
         case .channel(let fd):
-            guard let ch = session.channels[fd], !closed.contains(fd) else { return }
+            guard let ch = openChannel(fd) else { return }
             if revents & ReadinessWanted.write.pollEvents != 0 { flush(fd, ch, now: now) }
             if revents & ~ReadinessWanted.write.pollEvents != 0 || ch.hasBufferedInput { readChannel(fd, ch, now: now) }
         }
@@ -137,8 +160,8 @@ final class ExecSessionDriver {
 
     /// Reads what TLS (or a stopped decode) holds without the descriptor being readable.
     func readBuffered(now: ExecInstant) {
-        for fd in ExecStream.allCases where !isDone && !closed.contains(fd) {
-            if let ch = session.channels[fd], ch.hasBufferedInput { readChannel(fd, ch, now: now) }
+        for fd in Self.streams where !isDone {
+            if let ch = openChannel(fd), ch.hasBufferedInput { readChannel(fd, ch, now: now) }
         }
         if !isDone, wait?.hasBufferedInput == true { readWait(now: now) }
         if !isDone, lookup?.hasBufferedInput == true { readLookup(now: now) }
@@ -229,7 +252,7 @@ final class ExecSessionDriver {
 
     /// Shared input: what this session's reader has not sent yet, then its end.
     private func sendShared(_ reader: ExecSharedInput.Reader, now: ExecInstant) {
-        guard let ch = session.channels[.stdin] else { return }
+        guard let ch = channel(.stdin) else { return }
         while !isDone, machine.acceptsInput, ch.isReadyForInput {
             if reader.isAtEnd { return perform(inputEnded(now: now), now: now) }
             guard reader.take(maxCount: Self.inputChunk, { ch.prepareInput($0) }) > 0 else { return }
@@ -243,7 +266,7 @@ final class ExecSessionDriver {
             if reader.wantsRead { reader.source.fill(maxCount: Self.inputChunk) }
             return
         }
-        guard let fd = io.inputFD, let ch = session.channels[.stdin], machine.acceptsInput, ch.isReadyForInput else { return }
+        guard let fd = io.inputFD, let ch = channel(.stdin), machine.acceptsInput, ch.isReadyForInput else { return }
         switch ch.prepareInput(readingFrom: fd, maxCount: Self.inputChunk) {
         case .bytes:
             guard let filter = io.inputFilter else { return sendPreparedInput(ch, now: now) }

@@ -155,13 +155,15 @@ extension ExecSessionMachine {
 
     /// Where a keepalive probe goes: a socket still open both ways, control first.
     var probeSocket: ExecStream? {
-        [ExecStream.control, .stdin, .stdout, .stderr].first { canSendData(on: $0) }
+        Self.probeOrder.first { canSendData(on: $0) }
     }
+    private static let probeOrder: [ExecStream] = [.control, .stdin, .stdout, .stderr]
 
     /// The next instant at which `tick` has something to decide, if any.
     public var nextDeadline: ExecInstant? {
         guard !isFinished else { return nil }
-        var deadlines: [ExecInstant] = []
+        // The earliest of the instants below (asked every turn of the loop: no array).
+        var deadlines = Earliest()
         func after(_ from: ExecInstant, _ seconds: Double) -> ExecInstant {
             from &+ ExecInstant(max(0, seconds) * 1e9)
         }
@@ -184,15 +186,20 @@ extension ExecSessionMachine {
         case .awaiting(let waitPending, _):
             if waitPending, let gone = allGoneAt { deadlines.append(after(gone, configuration.drainAfterFinal)) }
         }
-        return deadlines.min()
+        return deadlines.instant
+    }
+
+    private struct Earliest {
+        var instant: ExecInstant?
+        mutating func append(_ t: ExecInstant) { instant = min(instant ?? t, t) }
     }
 
     // MARK: - The end
 
     /// Every output stream ended (missing ones count as ended).
     var outputFinished: Bool {
-        let streams: [ExecStream] = interactive ? [.stdin] : [.stdout, .stderr]
-        return streams.allSatisfy { sockets[$0.index]?.outputEnded ?? true }
+        func ended(_ fd: ExecStream) -> Bool { sockets[fd.index]?.outputEnded ?? true }
+        return interactive ? ended(.stdin) : ended(.stdout) && ended(.stderr)
     }
 
     /// No socket can bring anything more.

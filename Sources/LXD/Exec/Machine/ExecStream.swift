@@ -9,6 +9,11 @@ public enum ExecStream: String, Sendable, CaseIterable {
     /// Signals and window sizes go out here; its end kills the command.
     case control = "control"
 
+    /// Hashed by case, not by raw value: a `RawRepresentable` enum would otherwise hash
+    /// its `String` raw value on every set and dictionary lookup (the event loop does
+    /// several a turn).
+    public func hash(into hasher: inout Hasher) { hasher.combine(index) }
+
     /// A dense index, for per-stream arrays.
     @inlinable var index: Int {
         switch self {
