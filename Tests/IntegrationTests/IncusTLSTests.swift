@@ -1,0 +1,118 @@
+// `lxattach --incus` against the real Incus over HTTPS (remote `tls` of
+// Testbed.incusConf, a client certificate trusted by the daemon), compared with the
+// real `incus` on the same folder.
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class IncusTLSTests: IncusTestCase {
+    /// `tls:ia-c1`: the Incus instance over https (Testbed.incusHTTPSAddress).
+    private let tlsC1 = "\(Testbed.remote):\(Testbed.incusC1)"
+
+    /// Runs lxattach as the Incus client with INCUS_CONF=conf-incus (remote `tls`).
+    @discardableResult
+    private func incattachTLS(
+        _ arguments: [String], stdin: CommandInput = .null, timeout: Double = 30,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CommandResult {
+        var env = Self.incusDefaults
+        env["INCUS_CONF"] = Testbed.incusConf
+        return try lxattach(["--incus"] + arguments, environment: env, stdin: stdin, timeout: timeout,
+                            file: file, line: line)
+    }
+
+    /// The real `incus` with the same folder: the test bed's https remote works for it
+    /// (a failing lxattach test below is then lxattach's fault).
+    func testTLSRemoteWorksForTheRealIncus() throws {
+        var env = Self.incusDefaults
+        env["INCUS_CONF"] = Testbed.incusConf
+        let r = try runCommand("incus", ["exec", tlsC1, "--", "sh", "-c", "echo hi; exit 7"], environment: env)
+        XCTAssertEqual(r.status, 7, "\(r) (run Scripts/testbed; see \(Testbed.incusLog))")
+        XCTAssertEqual(r.stdoutText, "hi\n", "\(r)")
+        let remotes = try incattachTLS(["remote", "list"])
+        XCTAssertEqual(remotes.status, 0, "\(remotes)")
+        XCTAssertTrue(remotes.stdoutText.contains("https://\(Testbed.incusHTTPSAddress)"), "\(remotes)")
+    }
+
+    /// Exit status 7, stdout and stderr apart (bytes included), over https.
+    func testTLSExitStatusAndStdoutStderrSeparation() throws {
+        let script = """
+            i=0; while [ $i -lt 200 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
+            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2; exit 7
+            """
+        let r = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", script])
+        XCTAssertEqual(r.status, 7, "\(r)")
+        let out = Array((0..<200).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
+        let err = Array((0..<200).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
+        XCTAssertEqual(r.stdout, out, "stdout differs: \(r)")
+        XCTAssertEqual(r.stderr, err, "stderr differs: \(r)")
+        let plain = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", "exit 7"])
+        XCTAssertEqual(plain.status, 7, "\(plain)")
+        XCTAssertEqual(plain.stdout + plain.stderr, [], "\(plain)")
+    }
+
+    /// stdin through `cat` over https (and its end reaches the command).
+    func testTLSStdinThroughCat() throws {
+        let data = try ExecChecks.randomBytes(256 << 10)
+        let r = try incattachTLS(["exec", tlsC1, "--", "cat"], stdin: .bytes(data), timeout: 60)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.stdout.count, data.count)
+        XCTAssertTrue(r.stdout == data, "bytes through cat differ")
+        let text = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", "cat; echo end"], stdin: .text("no newline"))
+        XCTAssertEqual(text.stdoutText, "no newlineend\n", "\(text)")
+    }
+
+    /// `--debug`: one TLS connection for the POST, then the 4 websockets' handshakes
+    /// side by side, all resuming its session; and Incus accepts those websockets
+    /// (its requestor check: same client certificate as the POST).
+    func testTLSDebugShowsTheFourWebsocketHandshakesResumed() throws {
+        for _ in 0..<3 {
+            let r = try incattachTLS(["--debug", "exec", tlsC1, "--", "sh", "-c", "echo ok"])
+            XCTAssertEqual(r.status, 0, "\(r)")
+            XCTAssertEqual(r.stdoutText, "ok\n", "\(r)")
+            XCTAssertTrue(r.stderrText.contains("with \(Testbed.incusHTTPSAddress) ×4, 4 resumed"), r.stderrText)
+            XCTAssertTrue(r.stderrText.contains("websockets attached: control, 0, 1, 2"), r.stderrText)
+        }
+    }
+
+    /// SIGTERM to lxattach reaches `sleep` over https: 143, nothing on stderr.
+    func testTLSSIGTERMIsForwarded() throws {
+        try assertSIGTERMForwarded(["--incus", "exec", tlsC1], environment: ["INCUS_CONF": Testbed.incusConf])
+    }
+
+    /// `lxattach --incus operation list tls:` shows the exec running over https, with
+    /// the id the real `incus operation list tls:` shows.
+    func testTLSOperationListShowsTheRunningExec() throws {
+        let marker = "lxa-incus-tls-ops-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        let child = try LiveChild(["--incus", "exec", tlsC1, "--", "sh", "-c", "echo ready; cat >/dev/null; : \(marker)"],
+                                  environment: ["INCUS_CONF": Testbed.incusConf])
+        // Ended by EOF on its input: nothing (no `sleep`) is left in the instance.
+        defer { child.closeStdin(); child.wait(timeout: 10) }
+        guard child.readStdout(until: "ready\n") else { return }
+        func ids(_ r: CommandResult) -> [String] {
+            XCTAssertEqual(r.status, 0, "\(r)")
+            return OpsParse.objects(OpsParse.json(r.stdoutText))
+                .filter { OpsParse.command($0).contains(marker) && ($0["status"] as? String) == "Running" }
+                .compactMap { $0["id"] as? String }
+        }
+        let ours = ids(try incattachTLS(["operation", "list", "--format", "json", "\(Testbed.remote):"]))
+        var env = Self.incusDefaults
+        env["INCUS_CONF"] = Testbed.incusConf
+        let theirs = ids(try runCommand("incus", ["operation", "list", "--format", "json", "\(Testbed.remote):"],
+                                        environment: env))
+        XCTAssertEqual(ours.count, 1, "ours: \(ours)")
+        XCTAssertEqual(ours, theirs)
+        if let id = ours.first {
+            let table = try incattachTLS(["operation", "list", "\(Testbed.remote):"])
+            XCTAssertEqual(table.status, 0, "\(table)")
+            XCTAssertTrue(table.stdoutText.contains(id), "\(table)")
+        }
+        child.signal(SIGTERM)
+        guard child.wait(timeout: 10) else { return }
+        XCTAssertEqual(child.status, 143, "\(child)")
+    }
+
+}
