@@ -93,17 +93,12 @@ final class ClusterExecTests: XCTestCase {
     /// pings for stderr"). The pause lets the output arrive first, so what this checks is
     /// ours: both streams whole and apart.
     func testStdoutAndStderrStaySeparateOnEveryMember() throws {
-        let script = """
-            i=0; while [ $i -lt 200 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
-            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2; sleep 0.5
-            """
-        let out = Array((0..<200).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
-        let err = Array((0..<200).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
+        let s = SeparationScript(count: 200, then: "sleep 0.5")
         for target in targets {
-            let r = try clattach(["exec", target, "--", "sh", "-c", script], timeout: 30)
+            let r = try clattach(["exec", target, "--", "sh", "-c", s.script], timeout: 30)
             XCTAssertEqual(r.status, 0, "\(target): \(r)")
-            XCTAssertEqual(r.stdout, out, "\(target): stdout differs")
-            XCTAssertEqual(r.stderr, err, "\(target): stderr differs")
+            XCTAssertEqual(r.stdout, s.stdout, "\(target): stdout differs")
+            XCTAssertEqual(r.stderr, s.stderr, "\(target): stderr differs")
         }
     }
 

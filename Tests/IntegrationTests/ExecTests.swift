@@ -33,16 +33,11 @@ enum ExecChecks {
     /// Interleaved small writes to both streams, with NUL and 0xFF bytes: each side
     /// gets exactly its own bytes, in order.
     static func outputSeparation(_ target: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let script = """
-            i=0; while [ $i -lt 300 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
-            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2
-            """
-        let r = try lxattach(["exec", target, "--", "sh", "-c", script], timeout: 30, file: file, line: line)
+        let s = SeparationScript(count: 300)
+        let r = try lxattach(["exec", target, "--", "sh", "-c", s.script], timeout: 30, file: file, line: line)
         XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
-        let out = Array((0..<300).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
-        let err = Array((0..<300).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
-        XCTAssertEqual(r.stdout, out, "stdout differs: \(r)", file: file, line: line)
-        XCTAssertEqual(r.stderr, err, "stderr differs: \(r)", file: file, line: line)
+        XCTAssertEqual(r.stdout, s.stdout, "stdout differs: \(r)", file: file, line: line)
+        XCTAssertEqual(r.stderr, s.stderr, "stderr differs: \(r)", file: file, line: line)
     }
 
     /// `echo $i | lxattach exec c1 -- cat`, one after the other.

@@ -39,16 +39,11 @@ final class IncusTLSTests: IncusTestCase {
 
     /// Exit status 7, stdout and stderr apart (bytes included), over https.
     func testTLSExitStatusAndStdoutStderrSeparation() throws {
-        let script = """
-            i=0; while [ $i -lt 200 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
-            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2; exit 7
-            """
-        let r = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", script])
+        let s = SeparationScript(count: 200, then: "exit 7")
+        let r = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", s.script])
         XCTAssertEqual(r.status, 7, "\(r)")
-        let out = Array((0..<200).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
-        let err = Array((0..<200).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
-        XCTAssertEqual(r.stdout, out, "stdout differs: \(r)")
-        XCTAssertEqual(r.stderr, err, "stderr differs: \(r)")
+        XCTAssertEqual(r.stdout, s.stdout, "stdout differs: \(r)")
+        XCTAssertEqual(r.stderr, s.stderr, "stderr differs: \(r)")
         let plain = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", "exit 7"])
         XCTAssertEqual(plain.status, 7, "\(plain)")
         XCTAssertEqual(plain.stdout + plain.stderr, [], "\(plain)")

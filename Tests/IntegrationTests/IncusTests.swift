@@ -66,17 +66,12 @@ final class IncusTests: IncusTestCase {
     }
 
     func testStdoutAndStderrStaySeparate() throws {
-        let script = """
-            i=0; while [ $i -lt 300 ]; do printf "o%d;" $i; printf "e%d," $i >&2; i=$((i+1)); done
-            printf '\\000\\377out-end'; printf '\\001\\376err-end' >&2; exit 3
-            """
-        let r = try incattach(["exec", c1, "--", "sh", "-c", script])
+        let s = SeparationScript(count: 300, then: "exit 3")
+        let r = try incattach(["exec", c1, "--", "sh", "-c", s.script])
         XCTAssertEqual(r.status, 3, "\(r)")
-        let out = Array((0..<300).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
-        let err = Array((0..<300).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
-        XCTAssertEqual(r.stdout, out, "stdout differs: \(r)")
-        XCTAssertEqual(r.stderr, err, "stderr differs: \(r)")
-        let real = try incus(["exec", c1, "--", "sh", "-c", script])
+        XCTAssertEqual(r.stdout, s.stdout, "stdout differs: \(r)")
+        XCTAssertEqual(r.stderr, s.stderr, "stderr differs: \(r)")
+        let real = try incus(["exec", c1, "--", "sh", "-c", s.script])
         XCTAssertEqual(real.stdout, r.stdout, "incus: \(real)")
         XCTAssertEqual(real.stderr, r.stderr, "incus: \(real)")
     }
