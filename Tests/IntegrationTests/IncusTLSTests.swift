@@ -87,17 +87,11 @@ final class IncusTLSTests: IncusTestCase {
         // Ended by EOF on its input: nothing (no `sleep`) is left in the instance.
         defer { child.closeStdin(); child.wait(timeout: 10) }
         guard child.readStdout(until: "ready\n") else { return }
-        func ids(_ r: CommandResult) -> [String] {
-            XCTAssertEqual(r.status, 0, "\(r)")
-            return OpsParse.objects(OpsParse.json(r.stdoutText))
-                .filter { OpsParse.command($0).contains(marker) && ($0["status"] as? String) == "Running" }
-                .compactMap { $0["id"] as? String }
-        }
-        let ours = ids(try incattachTLS(["operation", "list", "--format", "json", "\(Testbed.remote):"]))
+        let ours = runningExecIDs(try incattachTLS(["operation", "list", "--format", "json", "\(Testbed.remote):"]), marker)
         var env = Self.incusDefaults
         env["INCUS_CONF"] = Testbed.incusConf
-        let theirs = ids(try runCommand("incus", ["operation", "list", "--format", "json", "\(Testbed.remote):"],
-                                        environment: env))
+        let theirs = runningExecIDs(try runCommand("incus", ["operation", "list", "--format", "json", "\(Testbed.remote):"],
+                                                   environment: env), marker)
         XCTAssertEqual(ours.count, 1, "ours: \(ours)")
         XCTAssertEqual(ours, theirs)
         if let id = ours.first {
@@ -109,5 +103,4 @@ final class IncusTLSTests: IncusTestCase {
         guard child.wait(timeout: 10) else { return }
         XCTAssertEqual(child.status, 143, "\(child)")
     }
-
 }

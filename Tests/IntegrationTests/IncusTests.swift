@@ -176,14 +176,8 @@ final class IncusTests: IncusTestCase {
         // Ended by EOF on its input: nothing (no `sleep`) is left in the instance.
         defer { child.closeStdin(); child.wait(timeout: 10) }
         guard child.readStdout(until: "ready\n") else { return }
-        func ids(_ r: CommandResult) -> [String] {
-            XCTAssertEqual(r.status, 0, "\(r)")
-            return OpsParse.objects(OpsParse.json(r.stdoutText))
-                .filter { OpsParse.command($0).contains(marker) && ($0["status"] as? String) == "Running" }
-                .compactMap { $0["id"] as? String }
-        }
-        let ours = ids(try incattach(["operation", "list", "--format", "json"]))
-        let theirs = ids(try incus(["operation", "list", "--format", "json"]))
+        let ours = runningExecIDs(try incattach(["operation", "list", "--format", "json"]), marker)
+        let theirs = runningExecIDs(try incus(["operation", "list", "--format", "json"]), marker)
         XCTAssertEqual(ours.count, 1, "ours: \(ours)")
         XCTAssertEqual(ours, theirs)
         guard let id = ours.first else { return }

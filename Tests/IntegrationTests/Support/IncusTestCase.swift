@@ -83,4 +83,13 @@ class IncusTestCase: XCTestCase {
     func liveIncattach(_ arguments: [String]) throws -> LiveChild {
         try LiveChild(["--incus"] + arguments, environment: ["INCUS_CONF": Self.emptyConf])
     }
+
+    /// The ids of the running operations, in an `operation list --format json` answer,
+    /// whose command holds `marker`.
+    func runningExecIDs(_ r: CommandResult, _ marker: String, file: StaticString = #filePath, line: UInt = #line) -> [String] {
+        XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
+        return OpsParse.objects(OpsParse.json(r.stdoutText))
+            .filter { OpsParse.command($0).contains(marker) && ($0["status"] as? String) == "Running" }
+            .compactMap { $0["id"] as? String }
+    }
 }
