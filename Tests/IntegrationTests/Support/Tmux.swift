@@ -9,10 +9,11 @@ import XCTest
 import Glibc
 #endif
 
-/// One detached tmux session on a server of its own (`tmux -S <its folder>/tmux`), so a user's tmux
-/// is never touched, with a scratch folder for the files its shell writes. One server per
-/// session: with a shared one, a test's new-session could reach the server just as it
-/// exited with the previous test's last session ("server exited unexpectedly").
+/// One detached tmux session on a server of its own (`tmux -S <its folder>/tmux`, so a
+/// user's tmux is never touched), with a scratch folder for the files its shell writes.
+/// One server per session: with a shared one, a test's new-session could reach the
+/// server just as it exited with the previous test's last session ("server exited
+/// unexpectedly").
 final class TmuxSession {
     /// Unique per session: pid + random, so parallel test runs never collide.
     let name: String
