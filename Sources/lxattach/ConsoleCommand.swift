@@ -26,7 +26,7 @@ struct ConsoleCommand: ParsableCommand {
     var instance: String
 
     func run() throws {
-        let (client, name) = try global.client(forInstance: instance)
+        let (client, name) = try global.settings.client(forInstance: instance)
         if showLog {
             let log: [UInt8]
             do { log = try client.consoleLog(instance: name) } catch { throw Failure(error) }
@@ -46,7 +46,7 @@ struct ConsoleCommand: ParsableCommand {
         var io = ExecIO(stdin: 0, stdout: 1, stderr: 2)
         io.inputFilter = ConsoleEscape()
         do {
-            _ = try session.run(io, hooks: terminal, configuration: GlobalOptions.sessionConfiguration)
+            _ = try session.run(io, hooks: terminal, configuration: GlobalSettings.sessionConfiguration)
         } catch {
             terminal.restore()
             if isatty(2) == 1 { Output.err("\r\n") }

@@ -35,7 +35,7 @@ extension OperationCommand {
         var operation: String
 
         func run() throws {
-            let (client, id) = try operationTarget(global: global, operation)
+            let (client, id) = try operationTarget(global: global.settings, operation)
             let op: Operation
             do {
                 // Refuse at once what cannot have recorded output (exec with websockets).

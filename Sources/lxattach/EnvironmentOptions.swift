@@ -21,5 +21,4 @@ struct EnvironmentOptions: ParsableArguments {
         if let problem = settings.problem { throw ValidationError(problem) }
     }
 
-    func resolved() throws -> [(String, String)] { try settings.resolved() }
 }

@@ -15,6 +15,13 @@ struct EnvironmentSettings {
         return nil
     }
 
+    /// The local TERM (a terminal's type goes with every command, as with lxc), then the
+    /// entries: what an exec's environment holds.
+    func execEnvironment() throws -> [(String, String)] { Self.localTerm + (try resolved()) }
+
+    /// `TERM` as set here, if it is.
+    static var localTerm: [(String, String)] { getenv("TERM").map { [("TERM", String(cString: $0))] } ?? [] }
+
     /// The entries in order, local values looked up, files read.
     func resolved() throws -> [(String, String)] {
         let lookup: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }

@@ -69,10 +69,7 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         if isFanOut {
-            var environment: [(String, String)] = []
-            if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
-            environment += try envOptions.resolved()
-            let request = ExecRequest(command: argv, environment: environment, interactive: false,
+            let request = ExecRequest(command: argv, environment: try envOptions.settings.execEnvironment(), interactive: false,
                                       user: user, group: group, cwd: cwd)
             return try runFanOut(global: global.settings, options: fanOutOptions, request: request)
         }
@@ -113,10 +110,8 @@ struct ShellCommand: ParsableCommand {
     var instance: String
 
     func run() throws {
-        var environment: [(String, String)] = []
-        if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
-        let entries = try envOptions.resolved()
-        environment += entries
+        let entries = try envOptions.settings.resolved()
+        let environment = EnvironmentSettings.localTerm + entries
         let interactive = isatty(0) == 1 && isatty(1) == 1
         let request = ExecRequest(command: Self.loginCommand(carrying: entries), environment: environment,
                                   interactive: interactive)

@@ -41,10 +41,7 @@ struct ExecSettings {
 
     /// The exec on one instance (detached or attached).
     func runOne(global: GlobalSettings, environment options: EnvironmentSettings, instance: String, argv: [String]) throws {
-        var environment: [(String, String)] = []
-        if let term = getenv("TERM") { environment.append(("TERM", String(cString: term))) }
-        environment += try options.resolved()
-        let request = ExecRequest(command: argv, environment: environment, interactive: interactive,
+        let request = ExecRequest(command: argv, environment: try options.execEnvironment(), interactive: interactive,
                                   user: user, group: group, cwd: cwd)
         if detach {
             try runDetachedExec(global: global, instance: instance, request: request)

@@ -25,7 +25,7 @@ struct OperationCommand: ParsableCommand {
         var remote: String?
 
         func run() throws {
-            let client = try global.client(forRemote: remote)
+            let client = try global.settings.client(forRemote: remote)
             let ops: [Operation]
             do { ops = try client.operations.list(allProjects: allProjects) } catch { throw Failure(error) }
             switch format {
@@ -64,7 +64,7 @@ struct OperationCommand: ParsableCommand {
         func validate() throws { try validateDocumentFormat(format) }
 
         func run() throws {
-            let (client, id) = try operationTarget(global: global, operation)
+            let (client, id) = try operationTarget(global: global.settings, operation)
             let op: Operation
             do { op = try client.operations.get(id) } catch { throw Failure(error) }
             printOperation(op, format: format, showSecrets: showSecrets)
@@ -78,7 +78,7 @@ struct OperationCommand: ParsableCommand {
         var operation: String
 
         func run() throws {
-            let (client, id) = try operationTarget(global: global, operation)
+            let (client, id) = try operationTarget(global: global.settings, operation)
             do {
                 try client.operations.delete(id)
             } catch {
@@ -117,7 +117,7 @@ struct OperationCommand: ParsableCommand {
         }
 
         func run() throws {
-            let (client, id) = try operationTarget(global: global, operation)
+            let (client, id) = try operationTarget(global: global.settings, operation)
             let op: Operation
             do { op = try client.operations.wait(id, timeout: timeout) } catch { throw Failure(error) }
             printOperation(op, format: format, showSecrets: showSecrets)
@@ -127,7 +127,7 @@ struct OperationCommand: ParsableCommand {
     }
 }
 
-func operationTarget(global: GlobalOptions, _ raw: String) throws -> (LXDClient, String) {
+func operationTarget(global: GlobalSettings, _ raw: String) throws -> (LXDClient, String) {
     let (config, environment) = try global.loadConfig()
     var remote = config.defaultRemote
     var id = raw

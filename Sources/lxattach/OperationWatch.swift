@@ -32,12 +32,12 @@ extension OperationCommand {
         var remote: String?
 
         func run() throws {
-            let client = try global.client(forRemote: remote)
+            let client = try global.settings.client(forRemote: remote)
             let events: EventStream
             do { events = try client.events(types: ["operation"], allProjects: allProjects) } catch { throw Failure(error) }
             // LXATTACH_KEEPALIVE applies here as in exec: probe a silent daemon, then give up.
-            events.probeAfter = GlobalOptions.sessionConfiguration.probeAfter
-            events.probeTimeout = GlobalOptions.sessionConfiguration.probeTimeout
+            events.probeAfter = GlobalSettings.sessionConfiguration.probeAfter
+            events.probeTimeout = GlobalSettings.sessionConfiguration.probeTimeout
             let table = (format ?? (isatty(1) == 1 ? .table : .jsonl)) == .table
             var handler = sigaction()
             handler.__sigaction_handler.sa_handler = { watchStopSignal = $0 }

@@ -14,7 +14,7 @@ struct RemoteCommand: ParsableCommand {
         var format: OutputFormat = .table
 
         func run() throws {
-            let (config, _) = try global.loadConfig()
+            let (config, _) = try global.settings.loadConfig()
             let statics: Set<String> = ["local", "ubuntu", "ubuntu-daily"]
             let rows = config.remotes.map { r -> [String] in
                 let name = r.name == config.defaultRemote ? "\(r.name) (current)" : r.name
@@ -36,10 +36,10 @@ struct InfoCommand: ParsableCommand {
     var remote: String?
 
     func run() throws {
-        let (config, environment) = try global.loadConfig()
+        let (config, environment) = try global.settings.loadConfig()
         let name: String
         do { name = try config.parseRemoteReference(remote ?? "") } catch { throw Failure(error) }
-        let client = try global.client(remote: name, config: config, environment: environment)
+        let client = try global.settings.client(remote: name, config: config, environment: environment)
         do {
             let s = try client.server()
             let env = s["environment"]

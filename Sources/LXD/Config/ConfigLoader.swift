@@ -271,7 +271,7 @@ public struct ConfigLoader: Sendable {
         case .bytes(let bytes): return bytes
         case .failed(let e) where e == ENOENT || e == ENOTDIR: return nil
         case .failed(let e): throw ConfigError.cannotRead(path: path, reason: String(cString: strerror(e)))
-        case .tooLarge: return nil  // no limit given
+        case .tooLarge: throw ConfigError.cannotRead(path: path, reason: "too large")  // not with no limit
         }
     }
 
