@@ -6,8 +6,9 @@ import Musl
 import COpenSSL
 
 /// TLS over a non-blocking socket. `read`/`write` map SSL_ERROR_WANT_READ/WRITE to
-/// `.wouldBlock`; `hasBufferedInput` is SSL_pending or,
-/// until a read needs the socket, SSL_has_pending (records read ahead, not yet decrypted). Writes go through a MSG_NOSIGNAL BIO.
+/// `.wouldBlock`; `hasBufferedInput` is SSL_pending or, until a read needs the socket,
+/// SSL_has_pending (records read ahead, not yet decrypted). Writes go through a
+/// MSG_NOSIGNAL BIO.
 public final class TLSStream: ByteStream {
     public let context: TLSContext
     /// The underlying socket (owned).

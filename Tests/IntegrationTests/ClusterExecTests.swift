@@ -96,9 +96,7 @@ final class ClusterExecTests: XCTestCase {
         let s = SeparationScript(count: 200, then: "sleep 0.5")
         for target in targets {
             let r = try clattach(["exec", target, "--", "sh", "-c", s.script], timeout: 30)
-            XCTAssertEqual(r.status, 0, "\(target): \(r)")
-            XCTAssertEqual(r.stdout, s.stdout, "\(target): stdout differs")
-            XCTAssertEqual(r.stderr, s.stderr, "\(target): stderr differs")
+            s.assertCarried(by: r, status: 0, "\(target): ")
         }
     }
 

@@ -35,9 +35,7 @@ enum ExecChecks {
     static func outputSeparation(_ target: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let s = SeparationScript(count: 300)
         let r = try lxattach(["exec", target, "--", "sh", "-c", s.script], timeout: 30, file: file, line: line)
-        XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
-        XCTAssertEqual(r.stdout, s.stdout, "stdout differs: \(r)", file: file, line: line)
-        XCTAssertEqual(r.stderr, s.stderr, "stderr differs: \(r)", file: file, line: line)
+        s.assertCarried(by: r, status: 0, file: file, line: line)
     }
 
     /// `echo $i | lxattach exec c1 -- cat`, one after the other.

@@ -41,9 +41,7 @@ final class IncusTLSTests: IncusTestCase {
     func testTLSExitStatusAndStdoutStderrSeparation() throws {
         let s = SeparationScript(count: 200, then: "exit 7")
         let r = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", s.script])
-        XCTAssertEqual(r.status, 7, "\(r)")
-        XCTAssertEqual(r.stdout, s.stdout, "stdout differs: \(r)")
-        XCTAssertEqual(r.stderr, s.stderr, "stderr differs: \(r)")
+        s.assertCarried(by: r, status: 7)
         let plain = try incattachTLS(["exec", tlsC1, "--", "sh", "-c", "exit 7"])
         XCTAssertEqual(plain.status, 7, "\(plain)")
         XCTAssertEqual(plain.stdout + plain.stderr, [], "\(plain)")

@@ -68,9 +68,7 @@ final class IncusTests: IncusTestCase {
     func testStdoutAndStderrStaySeparate() throws {
         let s = SeparationScript(count: 300, then: "exit 3")
         let r = try incattach(["exec", c1, "--", "sh", "-c", s.script])
-        XCTAssertEqual(r.status, 3, "\(r)")
-        XCTAssertEqual(r.stdout, s.stdout, "stdout differs: \(r)")
-        XCTAssertEqual(r.stderr, s.stderr, "stderr differs: \(r)")
+        s.assertCarried(by: r, status: 3)
         let real = try incus(["exec", c1, "--", "sh", "-c", s.script])
         XCTAssertEqual(real.stdout, r.stdout, "incus: \(real)")
         XCTAssertEqual(real.stderr, r.stderr, "incus: \(real)")

@@ -187,8 +187,9 @@ public final class WebSocketChannel {
         public var ended: Bool
     }
 
-    /// Reads what the socket has (one read, and what TLS read ahead) and hands every decoded event to `handler`,
-    /// which returns false to stop decoding for now (the rest stays buffered). Throws
+    /// Reads what the socket has (one read, and what TLS read ahead) and hands every
+    /// decoded event to `handler`, which returns false to stop decoding for now (the
+    /// rest stays buffered). Throws
     /// the RFC 6455 rule the peer broke; nothing more is decoded after that, nor after
     /// a close frame.
     public func read(_ handler: (WebSocketDecoderEvent) -> Bool) throws(WebSocketProtocolError) -> ReadOutcome {

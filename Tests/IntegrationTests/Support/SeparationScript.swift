@@ -1,6 +1,7 @@
 // The output-separation workload: a shell script that interleaves small numbered writes to
 // stdout and stderr, ends each stream with two odd bytes and a marker, then runs `tail`;
 // and the exact bytes each stream must carry.
+import XCTest
 
 struct SeparationScript {
     /// For `sh -c`.
@@ -17,5 +18,13 @@ struct SeparationScript {
             """
         stdout = Array((0..<count).map { "o\($0);" }.joined().utf8) + [0, 0xFF] + Array("out-end".utf8)
         stderr = Array((0..<count).map { "e\($0)," }.joined().utf8) + [1, 0xFE] + Array("err-end".utf8)
+    }
+
+    /// `r` exited with `status` and carried exactly these bytes on each stream.
+    func assertCarried(by r: CommandResult, status: Int32, _ context: String = "",
+                       file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "\(context)\(r)", file: file, line: line)
+        XCTAssertEqual(r.stdout, stdout, "\(context)stdout differs: \(r)", file: file, line: line)
+        XCTAssertEqual(r.stderr, stderr, "\(context)stderr differs: \(r)", file: file, line: line)
     }
 }
