@@ -117,8 +117,6 @@ final class ClusterExecTests: XCTestCase {
 
     // MARK: interactive, in a real terminal (tmux)
 
-    private let prompt = "~ #"
-
     /// An interactive shell on node3's instance through node1's socket, and on node1's
     /// through node2 over TLS: prompt, hostname, window size and its change, exit status,
     /// terminal restored.
@@ -128,17 +126,7 @@ final class ClusterExecTests: XCTestCase {
             defer { tmux.close() }
             let run = try WrappedRun(tmux, ["exec", target, "--", "sh"],
                                      setup: "unset LXC_REMOTE LXD_SOCKET LXD_DIR; export LXD_CONF=\(shellQuote(ClusterBed.conf))")
-            tmux.waitForPrefix(prompt)
-            try tmux.type("echo host-$(hostname)")
-            tmux.waitForLine("host-\(host)")
-            try tmux.type("stty size")
-            tmux.waitForLine("30 100")
-            let seen = try tmux.resizeAndAskRemoteSize(width: 120, height: 40)
-            XCTAssertEqual(seen.last, "S40x120", "\(target): the remote PTY never got the new size: \(seen)")
-            try tmux.type("exit 3")
-            XCTAssertEqual(run.waitForExit(), 3, "\(target): \(tmux.capture())")
-            XCTAssertEqual(run.stderr, "", target)
-            run.assertTerminalRestored()
+            try ShellChecks.promptSizeResizeExit(tmux, run, host: host, context: "\(target): ")
         }
     }
 }

@@ -17,7 +17,7 @@ private func monotonic() -> Double {
 }
 
 final class InteractiveTests: XCTestCase {
-    private let prompt = "~ #"
+    private let prompt = ShellChecks.prompt
 
     private func promptCount(_ tmux: TmuxSession) -> Int {
         tmux.lines().filter { $0.hasPrefix(prompt) }.count
@@ -66,34 +66,9 @@ final class InteractiveTests: XCTestCase {
         let tmux = try TmuxSession()
         defer { tmux.close() }
         let run = try WrappedRun(tmux, ["exec", Testbed.c1, "--", "sh"])
-        tmux.waitForPrefix(prompt)
-        try tmux.type("echo PID=$$")
-        tmux.waitFor("the shell's pid") { $0.contains { $0.hasPrefix("PID=") && Int($0.dropFirst(4)) != nil } }
-        let shellPID = tmux.lines().first { $0.hasPrefix("PID=") && Int($0.dropFirst(4)) != nil }.map { String($0.dropFirst(4)) } ?? "?"
-
-        /// Whether the remote shell has a `sleep` child (seen through the real lxc).
-        func sleeping() throws -> Bool {
-            let r = try lxc("exec", Testbed.c1, "--", "ps", "-o", "ppid,comm")
-            return r.stdoutText.split(separator: "\n").contains {
-                $0.split(separator: " ", omittingEmptySubsequences: true) == [Substring(shellPID), "sleep"]
-            }
+        try ShellChecks.ctrlCInterruptsAndTheShellSurvives(tmux, run) {  // the sleep seen through the real lxc
+            try lxc("exec", Testbed.c1, "--", "ps", "-o", "ppid,comm")
         }
-        try tmux.type("sleep 30")
-        try waitUntil("sleep 30 running under the remote shell \(shellPID)") { try sleeping() }
-        let prompts = promptCount(tmux)
-        let start = monotonic()
-        try tmux.keys("C-c")
-        tmux.waitFor("a new prompt after Ctrl-C", timeout: 5) { $0.filter { $0.hasPrefix(self.prompt) }.count > prompts }
-        XCTAssertLessThan(monotonic() - start, 5)
-        XCTAssertFalse(try sleeping(), "sleep still runs after Ctrl-C")
-        XCTAssertFalse(run.finished, "Ctrl-C ended lxattach itself: \(tmux.capture())")
-
-        try tmux.type("echo alive")
-        tmux.waitForLine("alive")
-        try tmux.keys("C-d")
-        XCTAssertEqual(run.waitForExit(), 0, tmux.capture())
-        XCTAssertEqual(run.stderr, "")
-        run.assertTerminalRestored()
     }
 
     func testCtrlDEndsTheShellAndTheTerminalComesBack() throws {
