@@ -30,7 +30,7 @@ struct GlobalSettings {
     }
 
     /// `LXATTACH_TIMEOUT=S`: connecting and each REST request give up after S seconds
-    /// (default: 10 s to connect, 30 s per request, 15 s for the POST starting an exec).
+    /// (default: 10 s to connect, 30 s per request, 17 s for the POST starting an exec).
     static var timeouts: LXDTimeouts {
         var t = LXDTimeouts()
         if let s = seconds(fromEnvironment: "LXATTACH_TIMEOUT") {

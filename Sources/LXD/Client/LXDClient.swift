@@ -14,9 +14,11 @@ public struct LXDTimeouts: Sendable {
     /// Starting an exec: the POST that creates the operation. A healthy daemon answers
     /// it at once; in a cluster the POST is forwarded to the instance's member and waits
     /// as long as that member does not answer, so this bound is shorter than `request`
-    /// (see `LXDClient.execNamingMember`).
-    public var execStart: Double = 15
-    /// The defaults: 10 s to connect, 30 s per request, 15 s to start an exec.
+    /// (see `LXDClient.execNamingMember`). It outlasts a database leader election, during
+    /// which every member's POST waits (10.2 s, or 15.2 s when the bootstrap member led,
+    /// on the test bed), and leaves room to name a frozen member within 20 s.
+    public var execStart: Double = 17
+    /// The defaults: 10 s to connect, 30 s per request, 17 s to start an exec.
     public init() {}
 }
 

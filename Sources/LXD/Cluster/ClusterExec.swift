@@ -3,7 +3,7 @@ import Transport
 extension LXDClient {
     /// `exec(instance:_:)`, with two things around it for clusters:
     ///
-    /// - the POST that starts the command is bounded by `timeouts.execStart` (15 s), not
+    /// - the POST that starts the command is bounded by `timeouts.execStart` (17 s), not
     ///   `timeouts.request`: in a cluster the member we talk to forwards it to the
     ///   instance's member, and a frozen member makes it wait until our deadline;
     /// - when it times out, the error names the member holding the instance and its
@@ -20,8 +20,8 @@ extension LXDClient {
                 // Past the POST (whose timeout `send` words itself): the websocket upgrades.
                 error = .timedOut("after \(formatSeconds(timeouts.connect)) s waiting for LXD to attach the command's websockets")
             }
-            // At most 3 s more (less under a short LXATTACH_TIMEOUT): 15 + 3 < 20 s.
-            throw explainTimeout(error, instance: instance, budget: min(3, timeouts.execStart / 2))
+            // At most 2.5 s more (less under a short LXATTACH_TIMEOUT): 17 + 2.5 < 20 s.
+            throw explainTimeout(error, instance: instance, budget: min(2.5, timeouts.execStart / 2))
         }
     }
 

@@ -13,7 +13,7 @@ public struct UnresponsiveMember: Sendable, Equatable, CustomStringConvertible {
     public var status: String?
     /// The database's note on that status.
     public var statusMessage: String?
-    /// What timed out, as the timeout said it ("timed out after 15 s waiting for ...").
+    /// What timed out, as the timeout said it ("timed out after 17 s waiting for ...").
     public var waited: String
 
     /// An unresponsive member with what is known of it.
@@ -28,7 +28,7 @@ public struct UnresponsiveMember: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// One line: "cluster member node3 (https://127.0.1.3:8443), which holds c1, did not
-    /// answer: timed out after 15 s waiting for LXD to answer POST /1.0/instances/c1/exec".
+    /// answer: timed out after 17 s waiting for LXD to answer POST /1.0/instances/c1/exec".
     public var description: String {
         var details: [String] = []
         if let address, !address.isEmpty { details.append(address) }

@@ -8,7 +8,6 @@ extension LXDClient {
     /// status: it ends when it is detached (`.kill`) or the daemon closes the console
     /// (the instance stopped).
     public func console(instance: String, width: Int? = nil, height: Int? = nil) throws(LXDError) -> ExecSession {
-        let deadline = Deadline.after(seconds: timeouts.connect)
         var body: JSONObject = ["type": .string("console")]
         if let width, let height, width > 0, height > 0 {
             _ = body.updateValue(JSONValue(width), forKey: "width")
@@ -16,7 +15,8 @@ extension LXDClient {
         }
         let (response, connection) = try exchange("POST", target("/1.0/instances/\(percentEncode(instance))/console"),
                                                   body: .object(body), timeout: timeouts.execStart)
-        return try attach(response, interactive: true, awaitsStatus: false, deadline: deadline, postConnection: connection)
+        return try attach(response, interactive: true, awaitsStatus: false, deadline: .after(seconds: timeouts.connect),
+                          postConnection: connection)
     }
 
     /// `GET /1.0/instances/<name>/console`: the console log, as the daemon keeps it.

@@ -56,13 +56,14 @@ extension LXDClient {
     /// `wait` request goes out on the POST's kept-alive connection, so the exit status
     /// survives the operation's 5-second afterlife.
     public func exec(instance: String, _ request: ExecRequest) throws(LXDError) -> ExecSession {
-        let deadline = Deadline.after(seconds: timeouts.connect)
         // In a cluster the member we talk to forwards the POST; a frozen member makes it
         // wait, so it has its own bound (`execStart`), shorter than a REST call's.
         let (response, connection) = try exchange("POST", target("/1.0/instances/\(percentEncode(instance))/exec"),
                                                   body: request.body, timeout: timeouts.execStart)
-        return try attach(response, interactive: request.interactive, awaitsStatus: true, deadline: deadline,
-                          postConnection: connection)
+        // The attach gets its own `connect` bound, counted from the answer: a POST that took
+        // 10 s (a cluster electing a new database leader) must not leave it none.
+        return try attach(response, interactive: request.interactive, awaitsStatus: true,
+                          deadline: .after(seconds: timeouts.connect), postConnection: connection)
     }
 
     /// Attaches the websockets of an operation that offers them (`metadata.fds`): control

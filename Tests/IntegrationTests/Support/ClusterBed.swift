@@ -37,6 +37,26 @@ enum ClusterBed {
         Member(name: "node\($0)", remote: "n\($0)", url: "https://127.0.1.\($0):8443", instance: "lxc-n\($0)a")
     }
 
+    /// The member whose `roles` include `database-leader` (GET /1.0/cluster/members).
+    /// Freezing it stalls the whole cluster's database until the others elect a new
+    /// leader (~10 s here), so every member answers late, not only the frozen one.
+    static func databaseLeader(file: StaticString = #filePath, line: UInt = #line) throws -> Member {
+        let r = try clxc(["query", "/1.0/cluster/members?recursion=1"], timeout: 20, file: file, line: line)
+        let list = (try? JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8))) as? [[String: Any]] ?? []
+        let leader = list.first { ($0["roles"] as? [String])?.contains("database-leader") == true }
+        guard let name = leader?["server_name"] as? String, let member = members.first(where: { $0.name == name }) else {
+            throw HarnessError.notFound("the database leader in \(r)")
+        }
+        return member
+    }
+
+    /// The member the fault tests freeze: node3, or node2 when node3 leads the database.
+    /// Never node1, whose unix socket is the default remote.
+    static func frozenForFaults(file: StaticString = #filePath, line: UInt = #line) throws -> Member {
+        let leader = try databaseLeader(file: file, line: line)
+        return members[2].name == leader.name ? members[1] : members[2]
+    }
+
     /// The daemon PID of `member`, checked to be that member's `lxd --logfile <folder>/lxd.log`.
     static func pid(of member: Member) throws -> pid_t {
         let text = (try? String(contentsOfFile: member.pidFile, encoding: .utf8)) ?? ""
