@@ -20,7 +20,7 @@ final class ClusterFanOutTests: XCTestCase {
 
     func testAFrozenMemberFailsOnlyItsInstances() throws {
         // Not node1 (whose socket we use), and not the database leader: freezing that one
-        // stalls every member for a while (the test above).
+        // stalls every member for a while (the next test).
         let member = try ClusterBed.frozenForFaults()
         let frozen = try FrozenMember(member)
         defer { frozen.thaw() }
@@ -36,7 +36,7 @@ final class ClusterFanOutTests: XCTestCase {
     }
 
     /// With the database leader frozen, every member answers the exec POST only once the
-    /// others have elected a new leader (~10 s, as for lxc): the commands still run. The
+    /// others have elected a new leader (10–15 s here, as for lxc): the commands still run. The
     /// websocket upgrades get their own time after that answer, not what the POST left.
     func testAFrozenDatabaseLeaderDelaysTheOtherMembersWithoutFailingThem() throws {
         let leader = try ClusterBed.databaseLeader()

@@ -39,7 +39,7 @@ enum ClusterBed {
 
     /// The member whose `roles` include `database-leader` (GET /1.0/cluster/members).
     /// Freezing it stalls the whole cluster's database until the others elect a new
-    /// leader (~10 s here), so every member answers late, not only the frozen one.
+    /// leader (10–15 s here), so every member answers late, not only the frozen one.
     static func databaseLeader(file: StaticString = #filePath, line: UInt = #line) throws -> Member {
         let r = try clxc(["query", "/1.0/cluster/members?recursion=1"], timeout: 20, file: file, line: line)
         let list = (try? JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8))) as? [[String: Any]] ?? []
