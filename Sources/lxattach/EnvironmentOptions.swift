@@ -20,5 +20,4 @@ struct EnvironmentOptions: ParsableArguments {
     func validate() throws {
         if let problem = settings.problem { throw ValidationError(problem) }
     }
-
 }

@@ -69,8 +69,8 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         if isFanOut {
-            let request = ExecRequest(command: argv, environment: try envOptions.settings.execEnvironment(), interactive: false,
-                                      user: user, group: group, cwd: cwd)
+            let request = ExecRequest(command: argv, environment: try envOptions.settings.execEnvironment(),
+                                      interactive: false, user: user, group: group, cwd: cwd)
             return try runFanOut(global: global.settings, options: fanOutOptions, request: request)
         }
         try basics.settings.runOne(global: global.settings, environment: envOptions.settings, instance: instance, argv: argv)

@@ -36,8 +36,9 @@ extension OperationCommand {
             let events: EventStream
             do { events = try client.events(types: ["operation"], allProjects: allProjects) } catch { throw Failure(error) }
             // LXATTACH_KEEPALIVE applies here as in exec: probe a silent daemon, then give up.
-            events.probeAfter = GlobalSettings.sessionConfiguration.probeAfter
-            events.probeTimeout = GlobalSettings.sessionConfiguration.probeTimeout
+            let keepalive = GlobalSettings.sessionConfiguration
+            events.probeAfter = keepalive.probeAfter
+            events.probeTimeout = keepalive.probeTimeout
             let table = (format ?? (isatty(1) == 1 ? .table : .jsonl)) == .table
             var handler = sigaction()
             handler.__sigaction_handler.sa_handler = { watchStopSignal = $0 }

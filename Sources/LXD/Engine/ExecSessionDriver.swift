@@ -22,7 +22,7 @@ final class ExecSessionDriver {
     /// The session's websockets by `ExecStream.index` (looked up several times a turn),
     /// and which of them we closed.
     private let channels: [WebSocketChannel?]
-    private var closed = [false, false, false, false]
+    private var closed = [Bool](repeating: false, count: ExecStream.allCases.count)
     /// How much of in-memory input was sent.
     private var inputOffset = 0
     var isDone = false
