@@ -19,8 +19,70 @@ public final class TCPStream: SocketStream {
     /// Resolves `host` (name, IPv4 literal, IPv6 literal with or without brackets) and
     /// connects to the addresses in getaddrinfo order until one succeeds or `deadline`
     /// passes. Errors name the address: "connection refused", "timed out", ...
-    public static func connect(host rawHost: String, port: UInt16, deadline: Deadline) throws(TransportError) -> TCPStream {
+    public static func connect(host: String, port: UInt16, deadline: Deadline) throws(TransportError) -> TCPStream {
+        try connectMany(host: host, port: port, count: 1, deadline: deadline)[0]
+    }
+
+    /// `count` connections to `host:port`, after one name lookup, with every connect in
+    /// flight at once: on a real network that is one round trip, not `count` (and one
+    /// lookup, not `count`). Addresses are tried in getaddrinfo order; the connections an
+    /// address refused are tried on the next one. Errors are `connect(host:port:deadline:)`'s;
+    /// on an error no connection is left open.
+    public static func connectMany(host rawHost: String, port: UInt16, count: Int,
+                                   deadline: Deadline) throws(TransportError) -> [TCPStream] {
         let host = stripBrackets(rawHost)
+        let what = "connect to \(describe(host, port))"
+        var connected: [TCPStream] = []
+        var pending: [Int32] = []
+        var lastErrno: Int32 = ECONNREFUSED
+        func fail(_ error: TransportError) -> TransportError {
+            for fd in pending { _ = Glibc.close(fd) }  // the connected ones close in deinit
+            return error
+        }
+        let addresses = try resolve(host, port)
+        defer { freeaddrinfo(addresses) }
+        var cursor: UnsafeMutablePointer<addrinfo>? = addresses
+        while let ai = cursor, connected.count < count {
+            cursor = ai.pointee.ai_next
+            // Every connection still missing, on this address, started before any is awaited.
+            for _ in connected.count..<count {
+                let fd = socket(ai.pointee.ai_family,
+                                ai.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                                ai.pointee.ai_protocol)
+                if fd < 0 { lastErrno = Glibc.errno; break }
+                let (r, e) = retryingEINTR { Glibc.connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) }
+                if r == 0 { connected.append(established(fd, host: host, port: port)) }
+                else if e == EINPROGRESS { pending.append(fd) }
+                else { lastErrno = e; _ = Glibc.close(fd) }
+            }
+            while !pending.isEmpty {
+                var fds = pending.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
+                let r = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), deadline.remainingMilliseconds) }
+                if r < 0 {
+                    let e = Glibc.errno
+                    if e == EINTR { continue }
+                    throw fail(.system(operation: "poll", errno: e))
+                }
+                if r == 0 {
+                    if deadline.hasExpired { throw fail(.timedOut(what)) }
+                    continue
+                }
+                pending = []
+                for p in fds {
+                    if p.revents == 0 { pending.append(p.fd); continue }
+                    let soError = socketError(p.fd)
+                    if soError == 0 { connected.append(established(p.fd, host: host, port: port)) }
+                    else { lastErrno = soError; _ = Glibc.close(p.fd) }
+                }
+            }
+            if connected.count < count, deadline.hasExpired { throw fail(.timedOut(what)) }
+        }
+        if connected.count == count { return connected }
+        throw fail(lastErrno == ETIMEDOUT ? .timedOut(what) : .tcpConnectFailed(host: host, port: port, errno: lastErrno))
+    }
+
+    /// getaddrinfo's list for `host:port` (the caller frees it).
+    private static func resolve(_ host: String, _ port: UInt16) throws(TransportError) -> UnsafeMutablePointer<addrinfo>? {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -34,41 +96,15 @@ public final class TCPStream: SocketStream {
             else { message = "getaddrinfo error \(rc)" }
             throw .resolveFailed(host: host, message: message)
         }
-        defer { freeaddrinfo(list) }
+        return list
+    }
 
-        var lastErrno: Int32 = ECONNREFUSED
-        var cursor = list
-        while let ai = cursor {
-            cursor = ai.pointee.ai_next
-            let fd = socket(ai.pointee.ai_family,
-                            ai.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                            ai.pointee.ai_protocol)
-            if fd < 0 { lastErrno = Glibc.errno; continue }
-            let (r, e) = retryingEINTR { Glibc.connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) }
-            var ok = r == 0
-            if !ok && e == EINPROGRESS {
-                do {
-                    try waitUntilReady(fd, .write, deadline: deadline, what: "connect to \(describe(host, port))")
-                } catch {
-                    _ = Glibc.close(fd)
-                    throw error
-                }
-                let soError = socketError(fd)
-                if soError == 0 { ok = true } else { lastErrno = soError }
-            } else if !ok {
-                lastErrno = e
-            }
-            if ok {
-                var one: Int32 = 1
-                _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
-                return TCPStream(fd: fd, host: host, port: port)
-            }
-            _ = Glibc.close(fd)
-            if deadline.hasExpired { throw .timedOut("connect to \(describe(host, port))") }
-        }
-        if lastErrno == ETIMEDOUT { throw .timedOut("connect to \(describe(host, port))") }
-        throw .tcpConnectFailed(host: host, port: port, errno: lastErrno)
+    /// A connected socket with TCP_NODELAY and SO_KEEPALIVE on.
+    private static func established(_ fd: Int32, host: String, port: UInt16) -> TCPStream {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
+        return TCPStream(fd: fd, host: host, port: port)
     }
 
     static func describe(_ host: String, _ port: UInt16) -> String {

@@ -122,3 +122,12 @@ func freeTCPPort() -> UInt16 {
     }
     return UInt16(bigEndian: addr.sin_port)
 }
+
+/// How many descriptors this process has open (entries of /proc/self/fd).
+func openDescriptorCount() -> Int {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var count = 0
+    while readdir(dir) != nil { count += 1 }
+    return count
+}
