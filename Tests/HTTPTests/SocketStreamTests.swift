@@ -163,7 +163,7 @@ final class SocketStreamTests: XCTestCase {
     }
 
     func testTCPConnectManyOpensEveryConnection() throws {
-        let (fd, port) = refusingTCPPort()
+        let (fd, port) = refusingTCPPort()  // bound, not listening yet
         defer { close(fd) }
         XCTAssertEqual(listen(fd, 8), 0)
         let streams = try TCPStream.connectMany(host: "localhost", port: port, count: 4, deadline: .after(seconds: 2))
