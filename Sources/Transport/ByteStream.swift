@@ -104,15 +104,24 @@ extension ByteStream {
 /// reports them precisely).
 public func waitUntilReady(_ fd: Int32, _ wanted: ReadinessWanted, deadline: Deadline, what: String) throws(TransportError) {
     var pfd = pollfd(fd: fd, events: wanted.pollEvents, revents: 0)
+    try withUnsafeMutablePointer(to: &pfd) { (p) throws(TransportError) in
+        try waitUntilAnyReady(UnsafeMutableBufferPointer(start: p, count: 1), deadline: deadline, what: what)
+    }
+}
+
+/// `waitUntilReady` for several descriptors at once: returns when at least one is ready
+/// (its `revents` set), throws `.timedOut(what)` when `deadline` passes first.
+public func waitUntilAnyReady(_ fds: UnsafeMutableBufferPointer<pollfd>, deadline: Deadline,
+                              what: String) throws(TransportError) {
     while true {
         let timeout = deadline.remainingMilliseconds
         if timeout == 0 && !deadline.isNever {
             // One last non-waiting look, so an already-ready fd wins over an expired deadline.
-            let r = poll(&pfd, 1, 0)
+            let r = poll(fds.baseAddress, nfds_t(fds.count), 0)
             if r > 0 { return }
             throw .timedOut(what)
         }
-        let r = poll(&pfd, 1, timeout)
+        let r = poll(fds.baseAddress, nfds_t(fds.count), timeout)
         if r > 0 { return }
         if r == 0 {
             if deadline.hasExpired { throw .timedOut(what) }

@@ -57,15 +57,12 @@ public final class TCPStream: SocketStream {
             }
             while !pending.isEmpty {
                 var fds = pending.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
-                let r = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), deadline.remainingMilliseconds) }
-                if r < 0 {
-                    let e = Glibc.errno
-                    if e == EINTR { continue }
-                    throw fail(.system(operation: "poll", errno: e))
-                }
-                if r == 0 {
-                    if deadline.hasExpired { throw fail(.timedOut(what)) }
-                    continue
+                do {
+                    try fds.withUnsafeMutableBufferPointer { (b) throws(TransportError) in
+                        try waitUntilAnyReady(b, deadline: deadline, what: what)
+                    }
+                } catch {
+                    throw fail(error)
                 }
                 pending = []
                 for p in fds {

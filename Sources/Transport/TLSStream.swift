@@ -65,9 +65,9 @@ public final class TLSStream: ByteStream {
             }
             pending = still
             guard !pending.isEmpty else { break }
-            if deadline.hasExpired { throw .timedOut("TLS handshake with \(name)") }
-            let r = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), deadline.remainingMilliseconds) }
-            if r < 0, Glibc.errno != EINTR { throw .system(operation: "poll", errno: Glibc.errno) }
+            try fds.withUnsafeMutableBufferPointer { (b) throws(TransportError) in
+                try waitUntilAnyReady(b, deadline: deadline, what: "TLS handshake with \(name)")
+            }
         }
         return streams
     }
