@@ -71,4 +71,29 @@ final class ExecTLSTests: XCTestCase {
         XCTAssertEqual(r.stderrText, "", "\(r)")
         XCTAssertLessThan(r.seconds, 5, "\(r)")
     }
+
+    /// LXD 5.0 pings every exec websocket as it connects and never reads stderr's: a pong
+    /// there made the daemon's close a TCP reset that dropped the output still in flight
+    /// (2-4 MB of 50 MB in 4 of 6 runs on a busy machine; `lxc exec` loses it too). Both
+    /// streams arrive whole, with two CPU hogs beside (the loss needed a busy machine).
+    func testLargeOutputArrivesWholeOverTLSOnABusyMachine() throws {
+        let l = try Built.lxattach()
+        let hogs = try (0..<2).map { _ in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/yes")
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        defer { for p in hogs { p.terminate(); p.waitUntilExit() } }
+        // (stream, redirection in the container, what reaches wc locally)
+        for (name, inside, local) in [("stderr", " >&2", "2>&1 >/dev/null"), ("stdout", "", "2>/dev/null")] {
+            let script = "'\(l)' exec \(target) -- sh -c 'head -c 50000000 /dev/zero\(inside)' \(local)"
+                + " | wc -c; echo \"${PIPESTATUS[0]}\""
+            for run in 1...4 {
+                let r = try runCommand("bash", ["-c", script], environment: ["LXD_CONF": Testbed.conf], timeout: 60)
+                XCTAssertEqual(r.stdoutText, "50000000\n0\n", "\(name), run \(run): \(r)")
+            }
+        }
+    }
 }

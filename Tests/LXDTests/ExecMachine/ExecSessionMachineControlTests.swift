@@ -11,6 +11,37 @@ final class ExecSessionMachineControlTests: XCTestCase {
                        [.send(.stdin, .pong(utf8("keepalive")))])
     }
 
+    /// LXD before 6.2 never reads stderr's websocket and may not read stdout's before it
+    /// closes: a pong left there makes the close a TCP reset that drops output in flight.
+    func testPingsOnTheOutputSocketsAreNotAnswered() {
+        var m = ExecSessionMachine.pipes()
+        XCTAssertEqual(m.receivedPing(on: .stdout, payload: utf8("keepalive"), now: at(1)), [])
+        XCTAssertEqual(m.receivedPing(on: .stderr, payload: utf8("keepalive"), now: at(1)), [])
+        XCTAssertEqual(m.receivedPing(on: .control, payload: utf8("keepalive"), now: at(1)),
+                       [.send(.control, .pong(utf8("keepalive")))])
+    }
+
+    /// The daemon stops reading fd 0 at our input barrier (a PTY's fd 0 it reads to the end).
+    func testAPingOnFd0IsAnsweredOnlyWhileTheDaemonReadsIt() {
+        var m = ExecSessionMachine.pipes(input: false)
+        XCTAssertEqual(m.start(now: at(0)), [.send(.stdin, .barrier)])
+        XCTAssertEqual(m.receivedPing(on: .stdin, payload: [1], now: at(1)), [])
+        var pty = ExecSessionMachine.pty(input: false)
+        XCTAssertEqual(pty.start(now: at(0)), [.send(.stdin, .binary([4]))])
+        XCTAssertEqual(pty.receivedPing(on: .stdin, payload: [1], now: at(1)), [.send(.stdin, .pong([1]))])
+    }
+
+    func testTheProbeNeverGoesToStderr() {
+        var m = ExecSessionMachine.pipes(input: false, control: false)
+        _ = m.start(now: at(0))
+        XCTAssertEqual(m.tick(now: at(30)), [.send(.stdout, .ping(utf8("lxattach")))], "stdout's reader answers")
+        var quiet = ExecSessionMachine.pipes(input: false, control: false)
+        _ = quiet.start(now: at(0))
+        _ = quiet.receivedEOF(on: .stdout, now: at(0))
+        XCTAssertNil(quiet.nextDeadline, "stderr alone: no probe")
+        XCTAssertEqual(quiet.tick(now: at(60)), [])
+    }
+
     func testTheDaemonsCloseIsEchoedAndEndsItsStream() {
         var m = ExecSessionMachine.pipes(input: false)
         let actions = m.receivedClose(on: .stdout, frame: WebSocketCloseFrame(code: .goingAway), now: at(1))

@@ -153,11 +153,14 @@ extension ExecSessionMachine {
         return actions + evaluate(now)
     }
 
-    /// Where a keepalive probe goes: a socket still open both ways, control first.
+    /// Where a keepalive probe goes: a socket still open both ways that the daemon reads,
+    /// control first; else stdout, whose reader in LXD answers a ping (stderr's, before
+    /// LXD 6.2, does not exist: a ping there would only turn its close into a reset).
     var probeSocket: ExecStream? {
-        Self.probeOrder.first { canSendData(on: $0) }
+        if canSendData(on: .control) { return .control }
+        if daemonReads(.stdin), canSendData(on: .stdin) { return .stdin }
+        return canSendData(on: .stdout) ? .stdout : nil
     }
-    private static let probeOrder: [ExecStream] = [.control, .stdin, .stdout, .stderr]
 
     /// The next instant at which `tick` has something to decide, if any.
     public var nextDeadline: ExecInstant? {

@@ -189,12 +189,30 @@ public struct ExecSessionMachine: Sendable {
         return actions + evaluate(now)
     }
 
-    /// A ping arrived on `fd`: the pong to send.
+    /// A ping arrived on `fd`: the pong to send, on a socket the daemon reads.
     public mutating func receivedPing(on fd: ExecStream, payload: [UInt8], now: ExecInstant) -> [ExecAction] {
         guard !isFinished, var s = sockets[fd.index] else { return [] }
         let action = s.connection.receivedPing(payload)
         sockets[fd.index] = s
-        return perform(action, on: fd)
+        return daemonReads(fd) ? perform(action, on: fd) : []
+    }
+
+    /// Whether the daemon reads what we send on `fd` until the session ends: control, and
+    /// fd 0 while it carries input (always, on a PTY). LXD before 6.2 never reads stderr's
+    /// websocket, reads stdout's only to notice a client gone (not always before it
+    /// closes), and stops reading fd 0 at our input barrier. A pong left unread there makes
+    /// the daemon's close a TCP reset, and the reset drops the output still on its way to
+    /// us: megabytes of stderr over TLS, with `lxc` too. No daemon waits for those pongs
+    /// (its pings there only keep NAT and proxies awake), so RFC 6455's answer is not sent.
+    func daemonReads(_ fd: ExecStream) -> Bool {
+        switch fd {
+        case .control: return true
+        case .stdin:
+            if interactive { return true }
+            if case .open = input { return true }
+            return false
+        case .stdout, .stderr: return false
+        }
     }
 
     /// A pong arrived on `fd` (a keepalive answered).
