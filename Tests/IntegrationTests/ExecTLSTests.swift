@@ -74,7 +74,7 @@ final class ExecTLSTests: XCTestCase {
 
     /// LXD 5.0 pings every exec websocket as it connects and never reads stderr's: a pong
     /// there made the daemon's close a TCP reset that dropped the output still in flight
-    /// (2-4 MB of 50 MB in 4 of 6 runs on a busy machine; `lxc exec` loses it too). Both
+    /// (16 KB to 3.5 MB of 50 MB in 4 of 6 runs on a busy machine; `lxc exec` too). Both
     /// streams arrive whole, with two CPU hogs beside (the loss needed a busy machine).
     func testLargeOutputArrivesWholeOverTLSOnABusyMachine() throws {
         let l = try Built.lxattach()
