@@ -78,14 +78,9 @@ final class ExecTLSTests: XCTestCase {
     /// streams arrive whole, with two CPU hogs beside (the loss needed a busy machine).
     func testLargeOutputArrivesWholeOverTLSOnABusyMachine() throws {
         let l = try Built.lxattach()
-        let hogs = try (0..<2).map { _ in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/yes")
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        defer { for p in hogs { p.terminate(); p.waitUntilExit() } }
+        // Two busy loops, ended by PID when the test ends (BackgroundProcess's deinit).
+        let hogs = try (0..<2).map { _ in try BackgroundProcess("/bin/sh", ["-c", "while :; do :; done"], environment: [:]) }
+        defer { withExtendedLifetime(hogs) {} }
         // (stream, redirection in the container, what reaches wc locally)
         for (name, inside, local) in [("stderr", " >&2", "2>&1 >/dev/null"), ("stdout", "", "2>/dev/null")] {
             let script = "'\(l)' exec \(target) -- sh -c 'head -c 50000000 /dev/zero\(inside)' \(local)"

@@ -208,9 +208,8 @@ public struct ExecSessionMachine: Sendable {
         switch fd {
         case .control: return true
         case .stdin:
-            if interactive { return true }
             if case .open = input { return true }
-            return false
+            return interactive
         case .stdout, .stderr: return false
         }
     }
