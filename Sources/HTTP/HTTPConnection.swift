@@ -91,13 +91,7 @@ public final class HTTPConnection {
     func startWebSocketUpgrade(target: String, headers extra: HTTPHeaders, key: String, deadline: Deadline) throws(HTTPError) -> PendingWebSocketUpgrade {
         guard isReusable else { throw .connectionNotReusable }
         isReusable = false
-        var headers = HTTPHeaders()
-        headers.add("Connection", "Upgrade")
-        headers.add("Sec-WebSocket-Key", key)
-        headers.add("Sec-WebSocket-Version", "13")
-        headers.add("Upgrade", "websocket")
-        for field in extra { headers.add(field.name, field.value) }
-        try writeRequest(HTTPRequest(method: "GET", target: target, headers: headers), deadline: deadline)
+        try writeRequest(WebSocketUpgrade.request(target: target, key: key, headers: extra), deadline: deadline)
         return PendingWebSocketUpgrade(key: key)
     }
 
@@ -105,19 +99,7 @@ public final class HTTPConnection {
     public func finishWebSocketUpgrade(_ pending: PendingWebSocketUpgrade, deadline: Deadline) throws(HTTPError) -> (stream: any ByteStream, leftover: [UInt8]) {
         let key = pending.key
         let response = try readResponse(method: "GET", deadline: deadline)
-        guard response.status == 101 else { throw .upgradeRefused(response) }
-        guard response.headers.hasToken("websocket", in: "Upgrade") else {
-            throw .invalidUpgrade("missing \"Upgrade: websocket\"")
-        }
-        guard response.headers.hasToken("upgrade", in: "Connection") else {
-            throw .invalidUpgrade("missing \"Connection: Upgrade\"")
-        }
-        guard let accept = response.headers["Sec-WebSocket-Accept"] else {
-            throw .invalidUpgrade("missing Sec-WebSocket-Accept")
-        }
-        guard WebSocketHandshake.isValidAccept(accept, forKey: key) else {
-            throw .invalidUpgrade("wrong Sec-WebSocket-Accept")
-        }
+        try WebSocketUpgrade.check(response, key: key)
         let leftover = self.pending
         self.pending = []
         return (stream, leftover)
@@ -127,7 +109,7 @@ public final class HTTPConnection {
 
     private func writeRequest(_ request: HTTPRequest, deadline: Deadline) throws(HTTPError) {
         let bytes = HTTPRequestWriter.serialize(request, host: host, userAgent: userAgent)
-        if let trace { traceMessage(trace, prefix: "> ", bytes: bytes, bodyCount: request.body.count) }
+        if let trace { trace(HTTPTrace.request(bytes, bodyCount: request.body.count, bodyLimit: traceBodyLimit)) }
         do {
             try stream.writeAll(bytes, deadline: deadline)
         } catch {
@@ -146,7 +128,7 @@ public final class HTTPConnection {
         while true {
             if case .complete(let response, let leftover) = progress {
                 pending = leftover
-                if let trace { traceResponse(trace, response) }
+                if let trace { trace(HTTPTrace.response(response, bodyLimit: traceBodyLimit)) }
                 return response
             }
             let n: Int
@@ -157,38 +139,12 @@ public final class HTTPConnection {
             }
             if n == 0 {
                 let response = try parser.finish()
-                if let trace { traceResponse(trace, response) }
+                if let trace { trace(HTTPTrace.response(response, bodyLimit: traceBodyLimit)) }
                 var r = response
                 r.keepAlive = false
                 return r
             }
             progress = try parser.parse(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         }
-    }
-
-    // MARK: - Trace
-
-    private func traceMessage(_ sink: (String) -> Void, prefix: String, bytes: [UInt8], bodyCount: Int) {
-        let head = bytes[0..<(bytes.count - bodyCount)]
-        var text = ""
-        for line in String(decoding: head, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true) {
-            text += prefix + line + "\n"
-        }
-        if bodyCount > 0 { text += traceBody(Array(bytes[(bytes.count - bodyCount)...]), prefix: prefix) }
-        sink(redactSecrets(text))
-    }
-
-    private func traceResponse(_ sink: (String) -> Void, _ r: HTTPResponse) {
-        var text = "< \(r.version) \(r.status) \(r.reason)\n"
-        for field in r.headers { text += "< \(field.name): \(field.value)\n" }
-        if !r.body.isEmpty { text += traceBody(r.body, prefix: "< ") }
-        sink(redactSecrets(text))
-    }
-
-    private func traceBody(_ body: [UInt8], prefix: String) -> String {
-        let shown = body.prefix(traceBodyLimit)
-        var text = prefix + String(decoding: shown, as: UTF8.self)
-        if body.count > shown.count { text += "… (\(body.count) bytes)" }
-        return text + "\n"
     }
 }

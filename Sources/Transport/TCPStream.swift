@@ -39,21 +39,18 @@ public final class TCPStream: SocketStream {
             for fd in pending { _ = Glibc.close(fd) }  // the connected ones close in deinit
             return error
         }
-        let addresses = try resolve(host, port)
-        defer { freeaddrinfo(addresses) }
-        var cursor: UnsafeMutablePointer<addrinfo>? = addresses
-        while let ai = cursor, connected.count < count {
-            cursor = ai.pointee.ai_next
+        let addresses = try ResolvedAddresses.resolve(host: host, port: port)
+        for e in addresses.entries where connected.count < count {
             // Every connection still missing, on this address, started before any is awaited.
             for _ in connected.count..<count {
-                let fd = socket(ai.pointee.ai_family,
-                                ai.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                                ai.pointee.ai_protocol)
+                let fd = socket(e.family, e.socketType | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), e.proto)
                 if fd < 0 { lastErrno = Glibc.errno; break }
-                let (r, e) = retryingEINTR { Glibc.connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) }
+                let (r, err) = e.address.withUnsafeBytes { raw in
+                    retryingEINTR { Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count)) }
+                }
                 if r == 0 { connected.append(established(fd, host: host, port: port)) }
-                else if e == EINPROGRESS { pending.append(fd) }
-                else { lastErrno = e; _ = Glibc.close(fd) }
+                else if err == EINPROGRESS { pending.append(fd) }
+                else { lastErrno = err; _ = Glibc.close(fd) }
             }
             while !pending.isEmpty {
                 var fds = pending.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
@@ -78,26 +75,8 @@ public final class TCPStream: SocketStream {
         throw fail(lastErrno == ETIMEDOUT ? .timedOut(what) : .tcpConnectFailed(host: host, port: port, errno: lastErrno))
     }
 
-    /// getaddrinfo's list for `host:port` (the caller frees it).
-    private static func resolve(_ host: String, _ port: UInt16) throws(TransportError) -> UnsafeMutablePointer<addrinfo>? {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_protocol = Int32(IPPROTO_TCP)
-        var list: UnsafeMutablePointer<addrinfo>? = nil
-        let rc = getaddrinfo(host, String(port), &hints, &list)
-        if rc != 0 {
-            let message: String
-            if rc == EAI_SYSTEM { message = errnoString(Glibc.errno) }
-            else if let p = gai_strerror(rc) { message = String(cString: p) }
-            else { message = "getaddrinfo error \(rc)" }
-            throw .resolveFailed(host: host, message: message)
-        }
-        return list
-    }
-
     /// A connected socket with TCP_NODELAY and SO_KEEPALIVE on.
-    private static func established(_ fd: Int32, host: String, port: UInt16) -> TCPStream {
+    static func established(_ fd: Int32, host: String, port: UInt16) -> TCPStream {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -110,7 +89,7 @@ public final class TCPStream: SocketStream {
 }
 
 /// "[::1]" → "::1"; anything else unchanged.
-func stripBrackets(_ host: String) -> String {
+public func stripBrackets(_ host: String) -> String {
     if host.hasPrefix("["), host.hasSuffix("]") { return String(host.dropFirst().dropLast()) }
     return host
 }

@@ -38,6 +38,15 @@ public final class TLSStream: ByteStream {
         return stream
     }
 
+    /// A TLS client over `tcp` (connected to `host:port`), its handshake not started:
+    /// the caller drives `continueHandshake()` from its own poll loop. Verifies and offers
+    /// the cached session as `connect` does.
+    public static func client(over tcp: TCPStream, host: String, port: UInt16, context: TLSContext) throws(TransportError) -> TLSStream {
+        let name = context.configuration.serverName ?? stripBrackets(host)
+        return try TLSStream(socket: tcp, serverName: name, context: context,
+                             sessionKey: "\(name)@\(TCPStream.describe(stripBrackets(host), port))")
+    }
+
     /// Opens `count` TLS connections to `host:port` (one name lookup, the TCP connects in
     /// flight together) with their handshakes run side by side (one poll loop), so they
     /// overlap and all offer the cached session: a TLS 1.3 ticket is only offered by

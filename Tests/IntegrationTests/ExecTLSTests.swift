@@ -11,12 +11,14 @@ import Glibc
 final class ExecTLSTests: XCTestCase {
     private let target = "\(Testbed.remote):\(Testbed.c1)"
 
-    /// The four websocket connections resume the REST connection's TLS session: their
-    /// handshakes run side by side, so all of them offer the ticket.
-    func testWebsocketConnectionsResumeTheTLSSession() throws {
-        let r = try lxattach(["--debug", "exec", "\(Testbed.remote):\(Testbed.c1)", "--", "true"])
+    /// Every connection of a set-up opens at once (the websockets' TLS handshakes run
+    /// while the POST is in flight), and a later session of the same process resumes the
+    /// TLS session on all five (`--parallel 1`: the second starts after the first ended).
+    func testSetUpOpensEveryConnectionAtOnceAndLaterSessionsResume() throws {
+        let r = try lxattach(["--debug", "exec", "\(Testbed.remote):lxa-f[01-02]", "--parallel", "1", "--", "true"])
         XCTAssertEqual(r.status, 0, "\(r)")
-        XCTAssertTrue(r.stderrText.contains("×4, 4 resumed"), r.stderrText)
+        XCTAssertEqual(r.stderrText.components(separatedBy: "(set-up: 5 connections at once)").count - 1, 2, r.stderrText)
+        XCTAssertEqual(r.stderrText.components(separatedBy: ", session resumed").count - 1, 5, r.stderrText)
     }
 
     func testExitStatusesOverTLS() throws {

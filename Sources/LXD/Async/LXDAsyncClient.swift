@@ -75,24 +75,22 @@ public struct LXDAsyncClient: Sendable {
         return try result.get()
     }
 
-    /// POST and attach on a thread of their own (a few ms; up to `timeouts.execStart`
-    /// with a frozen cluster member), then `run` on the loop's thread.
+    /// The set-up (connect, TLS, POST, upgrades) runs on the shared loop's thread beside
+    /// every other session's, each step as soon as it can go; once attached, `run` adds
+    /// the session to that loop. A set-up that times out on a cluster is explained
+    /// (`explainSetupFailure`) on a thread of its own, never on the loop's.
     func setUp(_ instance: String, _ request: ExecRequest, ticket: SessionTicket,
                failed: @escaping @Sendable (LXDError) -> Void,
                run: @escaping @Sendable (ExecEventLoop, ExecSession) -> ExecSessionID) {
         let client = self.client
-        runOnNewThread {
-            let session: ExecSession
-            do throws(LXDError) {
-                session = try client.execNamingMember(instance: instance, request)
-            } catch {
-                failed(error)
-                return
-            }
-            ExecEventLoopThread.shared.submit { loop in
+        ExecEventLoopThread.shared.submit { loop in
+            loop.start(client, instance: instance, request, attached: { session in
                 let id = run(loop, session)
                 if ticket.started(id) { loop.control(id, [.terminate(signal: 15, name: "SIGTERM")]) }
-            }
+            }, failed: { error in
+                guard error.isTimeout else { return failed(error) }
+                runOnNewThread { failed(client.explainSetupFailure(error, instance: instance)) }
+            })
         }
     }
 

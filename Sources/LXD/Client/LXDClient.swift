@@ -48,6 +48,8 @@ public final class LXDClient: Sendable {
     private let tlsContext = Mutex<TLSContext?>(nil)
     /// The kept-alive REST connection nobody is using at the moment.
     private let idle = Mutex<IdleConnection>(IdleConnection())
+    /// The remote's addresses, looked up on the first set-up (`resolvedAddresses()`).
+    let addressCache = Mutex<AddressCache>(AddressCache())
 
     /// `--project`: overrides the remote's project for every request.
     public var project: String? {
@@ -169,7 +171,7 @@ public final class LXDClient: Sendable {
 
     /// The TLS context, made once; two threads that both find none both make one and
     /// the first stored is kept (making one reads files, so it is not done under the lock).
-    private func tls() throws(TransportError) -> TLSContext {
+    func tls() throws(TransportError) -> TLSContext {
         if let context = tlsContext.withLock({ $0 }) { return context }
         func existing(_ path: String?) -> String? {
             guard let path, access(path, R_OK) == 0 else { return nil }

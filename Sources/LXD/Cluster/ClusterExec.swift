@@ -15,14 +15,16 @@ extension LXDClient {
         do {
             return try exec(instance: instance, request)
         } catch {
-            var error = error
-            if case .transport(.timedOut(let what)) = error, what == "read" || what == "write" {
-                // Past the POST (whose timeout `send` words itself): the websocket upgrades.
-                error = .timedOut("after \(formatSeconds(timeouts.connect)) s waiting for LXD to attach the command's websockets")
-            }
-            // At most 2.5 s more (less under a short LXATTACH_TIMEOUT): 17 + 2.5 < 20 s.
-            throw explainTimeout(error, instance: instance, budget: min(2.5, timeouts.execStart / 2))
+            throw explainSetupFailure(error, instance: instance)
         }
+    }
+
+    /// A set-up's error as the user reads it: a timeout names the cluster member that
+    /// holds `instance` when there is one (at most 2.5 s more, less under a short
+    /// LXATTACH_TIMEOUT: 17 + 2.5 < 20 s); any other error unchanged. Blocks for the
+    /// lookup: call it off an event loop that serves other sessions, or accept the pause.
+    public func explainSetupFailure(_ error: LXDError, instance: String) -> LXDError {
+        explainTimeout(error, instance: instance, budget: min(2.5, timeouts.execStart / 2))
     }
 
     /// When `error` is a timeout and the server is a cluster member: the same error

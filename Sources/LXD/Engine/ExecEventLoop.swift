@@ -15,6 +15,8 @@ public typealias ExecSessionID = Int
 /// ```
 public final class ExecEventLoop {
     private var drivers: [ExecSessionDriver] = []
+    /// Sessions still being set up (connect, TLS, POST, upgrades), all at once.
+    private var setups: [ExecSetupDriver] = []
     /// Hooks for every session (a signal relay that forwards to all of them).
     private let hooks: ExecHooks?
     /// Unchecked exclusivity: used by the loop's thread only, in `turn` (checked, it cost
@@ -32,8 +34,35 @@ public final class ExecEventLoop {
         self.hooks = hooks
     }
 
-    /// Sessions not finished yet.
-    public var activeCount: Int { drivers.count { !$0.isDone } }
+    /// Sessions not finished yet (set-ups included).
+    public var activeCount: Int { drivers.count { !$0.isDone } + setups.count { !$0.isDone } }
+
+    /// Starts `request` in `instance` on `client` without blocking: the set-up (connect,
+    /// TLS handshake, POST, websocket upgrades, the `/wait`) runs inside this loop beside
+    /// every other session's, each step as soon as it can go (see `ExecSetupMachine`).
+    /// `attached` runs on the loop's thread with the session: add it with `add(_:io:…)`
+    /// (its local side, a terminal's raw mode say, can start there). `failed` runs when
+    /// the set-up cannot finish, with the error (the other sessions go on).
+    public func start(_ client: LXDClient, instance: String, _ request: ExecRequest, awaitsStatus: Bool = true,
+                      attached: @escaping (ExecSession) -> Void, failed: @escaping (LXDError) -> Void) {
+        start(client, plan: client.setupPlan(instance: instance, request, awaitsStatus: awaitsStatus),
+              attached: attached, failed: failed)
+    }
+
+    /// `start` with a plan made by the caller.
+    public func start(_ client: LXDClient, plan: ExecSetupPlan,
+                      attached: @escaping (ExecSession) -> Void, failed: @escaping (LXDError) -> Void) {
+        start(client, plan: plan, attached: attached, failed: { error, _ in failed(error) })
+    }
+
+    /// `start`, telling a failure how far the set-up came.
+    func start(_ client: LXDClient, plan: ExecSetupPlan, attached: @escaping (ExecSession) -> Void,
+               failed: @escaping (LXDError, SetupFailureStage) -> Void) {
+        let now = monotonicNanoseconds()
+        let setup = ExecSetupDriver(client: client, plan: plan, now: now, attached: attached, failed: failed)
+        setups.append(setup)
+        setup.start(now: now)
+    }
 
     /// Adds a started session; `completion` runs on the loop's thread when it ends.
     /// Returns the session's id for `control(_:_:)`.
@@ -60,7 +89,8 @@ public final class ExecEventLoop {
     public func run() throws(LXDError) {
         while true {
             drivers.removeAll { $0.isDone }
-            if drivers.isEmpty { return }
+            setups.removeAll { $0.isDone }
+            if drivers.isEmpty && setups.isEmpty { return }
             try turn()
         }
     }
@@ -69,6 +99,7 @@ public final class ExecEventLoop {
     func runForever() -> Never {
         while true {
             drivers.removeAll { $0.isDone }
+            setups.removeAll { $0.isDone }
             do { try turn() } catch { usleep(10_000) }  // poll(2) failing is not a state to spin in
         }
     }
@@ -79,6 +110,7 @@ public final class ExecEventLoop {
         for d in drivers { d.beforePoll(now: now) }
         poller.reset()
         for (i, d) in drivers.enumerated() where !d.isDone { d.register(&poller, index: i) }
+        for (i, s) in setups.enumerated() where !s.isDone { s.register(&poller, index: i) }
         if let fd = hooks?.pollDescriptor { poller.add(fd, Int16(POLLIN), session: -1, source: .hooks) }
         if let waker { poller.add(waker.fd, Int16(POLLIN), session: -2, source: .hooks) }
 
@@ -88,6 +120,10 @@ public final class ExecEventLoop {
         for d in drivers where !d.isDone {
             if d.hasBufferedInput { buffered = true; break }
             if let t = d.machine.nextDeadline { next = min(next ?? t, t) }
+        }
+        for s in setups where !s.isDone {
+            if s.hasBufferedInput { buffered = true }
+            if let t = s.nextDeadline { next = min(next ?? t, t) }
         }
         if buffered {
             timeout = 0
@@ -107,13 +143,17 @@ public final class ExecEventLoop {
                 waker?.onWake()
             } else if session < 0 {
                 broadcast(hooks?.readable() ?? [], now: now)
+            } else if case .setup(let link) = source {
+                setups[session].ready(link, revents: revents, now: now)
             } else {
                 drivers[session].ready(source, revents: revents, now: now)
             }
         }
         for d in drivers where !d.isDone { d.readBuffered(now: now) }
+        for s in setups where !s.isDone { s.readBuffered(now: now) }
         if let hooks { broadcast(hooks.check(), now: now) }
         for d in drivers where !d.isDone { d.tick(now: now) }
+        for s in setups where !s.isDone { s.tick(now: now) }
     }
 
     private func broadcast(_ actions: [ExecControlAction], now: ExecInstant) {

@@ -12,6 +12,8 @@ struct ExecPoller {
         case wait
         case lookup
         case hooks
+        /// A connection of a session still being set up (`session` indexes the set-ups).
+        case setup(SetupLink)
     }
 
     private var fds: [pollfd] = []

@@ -151,6 +151,7 @@ final class ExecSessionDriver {
         case .wait: readWait(now: now)
         case .lookup: readLookup(now: now)
         case .hooks: if let hooks { control(hooks.readable(), now: now) }
+        case .setup: break  // the loop hands these to the set-ups
         case .channel(let fd):
             guard let ch = openChannel(fd) else { return }
             if revents & ReadinessWanted.write.pollEvents != 0 { flush(fd, ch, now: now) }

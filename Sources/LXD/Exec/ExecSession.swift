@@ -27,9 +27,13 @@ public final class ExecSession: @unchecked Sendable {
     /// The connection on which the `wait` request is outstanding.
     let waitStream: (any ByteStream)?
     let client: LXDClient
+    /// The cluster member the command runs on (the operation's `location`); nil when the
+    /// server is not clustered.
+    public let location: String?
 
     init(operationID: String, interactive: Bool, awaitsStatus: Bool = true, channels: [ExecStream: WebSocketChannel],
-         waitStream: (any ByteStream)?, client: LXDClient) {
+         waitStream: (any ByteStream)?, client: LXDClient, location: String? = nil) {
+        self.location = location
         self.operationID = operationID
         self.interactive = interactive
         self.awaitsStatus = awaitsStatus
@@ -47,23 +51,23 @@ public final class ExecSession: @unchecked Sendable {
 }
 
 extension LXDClient {
-    /// Starts `request` in `instance` and attaches to it.
+    /// Starts `request` in `instance` and attaches to it, blocking until attached.
     ///
-    /// Walk: `POST /1.0/instances/<name>/exec` with `wait-for-websocket: true` → the
-    /// operation id and one secret per fd → all websocket upgrades are sent before any
-    /// answer is awaited (the daemon starts the command only when fds 0/1/2, or 0 and
-    /// control when interactive, are attached, and fails the operation after 5 s) → the
-    /// `wait` request goes out on the POST's kept-alive connection, so the exit status
-    /// survives the operation's 5-second afterlife.
+    /// Walk (`ExecSetupMachine`, run on a loop of its own): every connection opened at
+    /// once (the REST one and one per websocket) → `POST /1.0/instances/<name>/exec`
+    /// with `wait-for-websocket: true` → the operation id and one secret per fd → each
+    /// upgrade sent as soon as its connection is up (the daemon starts the command only
+    /// when fds 0/1/2, or 0 and control when interactive, are attached, and fails the
+    /// operation after 5 s) → the `wait` request goes out on the POST's connection, so
+    /// the exit status survives the operation's 5-second afterlife. To overlap many
+    /// set-ups, use `ExecEventLoop.start` instead.
     public func exec(instance: String, _ request: ExecRequest) throws(LXDError) -> ExecSession {
-        // In a cluster the member we talk to forwards the POST; a frozen member makes it
-        // wait, so it has its own bound (`execStart`), shorter than a REST call's.
-        let (response, connection) = try exchange("POST", target("/1.0/instances/\(percentEncode(instance))/exec"),
-                                                  body: request.body, timeout: timeouts.execStart)
-        // The attach gets its own `connect` bound, counted from the answer: a POST that took
-        // 10 s (a cluster electing a new database leader) must not leave it none.
-        return try attach(response, interactive: request.interactive, awaitsStatus: true,
-                          deadline: .after(seconds: timeouts.connect), postConnection: connection)
+        let loop = ExecEventLoop()
+        var outcome: Result<ExecSession, LXDError>?
+        loop.start(self, instance: instance, request, attached: { outcome = .success($0) }, failed: { outcome = .failure($0) })
+        try loop.run()
+        guard let outcome else { throw .sessionLost("the set-up ended without an outcome") }
+        return try outcome.get()
     }
 
     /// Attaches the websockets of an operation that offers them (`metadata.fds`): control

@@ -16,6 +16,9 @@ final class FanOutHooks: ExecHooks {
     private let grace: Double
     /// The first terminating signal's name ("SIGINT"), once one came.
     private(set) var interruption: String?
+    /// What the first terminating signal asked of the sessions running then: for sessions
+    /// whose set-up finishes later.
+    private(set) var interruptionAction: ExecControlAction?
     private var interruptedAt: UInt64?
     private var count = 0
     var onCheck: () -> Void = {}
@@ -34,6 +37,7 @@ final class FanOutHooks: ExecHooks {
                 count += 1
                 if interruption == nil {
                     interruption = name
+                    interruptionAction = action
                     interruptedAt = monotonicNanoseconds()
                 }
             }

@@ -4,10 +4,10 @@ import Transport
 /// Runs one command on many instances from one thread: up to `parallel` sessions on
 /// one `ExecEventLoop`, the next one started as one ends.
 ///
-/// Sessions are set up (POST + websocket upgrades, a few ms each on a healthy daemon)
-/// one after another on the loop's thread, between turns of the loop; a daemon slow to
-/// answer a set-up holds the others' I/O for that long (bounded by the REST timeouts).
-/// Outcomes are handed to the sink at the loop's safe point (`FanOutHooks.check`), never
+/// Sessions are set up inside the loop (`ExecEventLoop.start`): every session's
+/// connections, TLS handshakes, POST and upgrades are in flight at once, each with its
+/// own deadlines, so a network's round trips are paid once, not once per session, and a
+/// set-up that fails ends alone. Outcomes are handed to the sink at the loop's safe point (`FanOutHooks.check`), never
 /// from inside a blocked write.
 final class FanOutRunner {
     struct Settings {
@@ -105,19 +105,10 @@ final class FanOutRunner {
         case .success(let c):
             client = c
         }
-        let session: ExecSession
-        do {
-            session = try client.execNamingMember(instance: target.instance, settings.request)
-        } catch {
-            clients.noteFailure(error, remote: target.remote)
-            ended.append((i, FanOutProblem(error).outcome))
-            return
-        }
         let outputs: (stdout: ExecIO.Output, stderr: ExecIO.Output)
         do {
             outputs = try sink.outputs(for: i)
         } catch {
-            session.closeAll()
             ended.append((i, .failed(.failed, error.message)))
             return
         }
@@ -126,10 +117,21 @@ final class FanOutRunner {
         active += 1
         let timeout = settings.timeout
         let startedAt = monotonicNanoseconds()
-        loop.add(session, io: io, hooks: sessionHooks, configuration: settings.configuration) { [unowned self] result in
+        // The set-up runs inside the loop beside every other session's (connect, TLS,
+        // POST, upgrades all in flight at once); the session joins the loop once attached.
+        loop.start(client, instance: target.instance, settings.request, attached: { [unowned self] session in
+            let id = self.loop.add(session, io: io, hooks: sessionHooks, configuration: self.settings.configuration) { [unowned self] result in
+                self.active -= 1
+                let elapsed = Double(monotonicNanoseconds() &- startedAt) / 1e9
+                self.ended.append((i, FanOutOutcome(result, timeout: timeout, elapsed: elapsed)))
+            }
+            // A signal that came during the set-up reaches this session too.
+            if let action = self.hooks.interruptionAction { self.loop.control(id, [action]) }
+        }, failed: { [unowned self] error in
             self.active -= 1
-            let elapsed = Double(monotonicNanoseconds() &- startedAt) / 1e9
-            self.ended.append((i, FanOutOutcome(result, timeout: timeout, elapsed: elapsed)))
-        }
+            let error = client.explainSetupFailure(error, instance: target.instance)
+            self.clients.noteFailure(error, remote: target.remote)
+            self.ended.append((i, FanOutProblem(error).outcome))
+        })
     }
 }
