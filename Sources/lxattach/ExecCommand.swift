@@ -122,7 +122,9 @@ struct ShellCommand: ParsableCommand {
 /// The walk of one exec: config → client → POST + attach → bridge → exit status.
 func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest, disableStdin: Bool,
              timeout: Double? = nil) throws {
-    let (client, instance) = try global.client(forInstance: raw)
+    let (client, instance, router) = try global.routedClient(forInstance: raw)
+    // What was learned of the cluster is kept for the next exec, however this one ends.
+    defer { router.finish() }
 
     var request = request
     if request.interactive, let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0) {
@@ -131,7 +133,7 @@ func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest,
     }
     let session: ExecSession
     do {
-        session = try client.execNamingMember(instance: instance, request)
+        session = try client.exec(instance: instance, request, router: router)
     } catch {
         throw Failure(error)
     }

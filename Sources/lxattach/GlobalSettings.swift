@@ -70,13 +70,27 @@ struct GlobalSettings {
         return value
     }
 
+    /// The cluster router of `client`: execs go straight to the instance's member
+    /// (routes kept in the cache folder), unless `LXATTACH_CLUSTER_DIRECT=0`.
+    static func router(for client: LXDClient, environment: ClientEnvironment) -> ClusterRouter {
+        let off = getenv("LXATTACH_CLUSTER_DIRECT").map { String(cString: $0) == "0" } ?? false
+        return ClusterRouter(client: client, cacheDirectory: environment.cacheDirectory, enabled: !off)
+    }
+
     /// A client for `remote`.
     /// `[remote:]instance` as written → the instance's name and a client for its remote.
     func client(forInstance written: String) throws -> (client: LXDClient, instance: String) {
+        let (client, instance, _) = try routedClient(forInstance: written)
+        return (client, instance)
+    }
+
+    /// `client(forInstance:)` with the remote's cluster router.
+    func routedClient(forInstance written: String) throws -> (client: LXDClient, instance: String, router: ClusterRouter) {
         let (config, environment) = try loadConfig()
         let reference: InstanceReference
         do { reference = try config.parseInstanceReference(written) } catch { throw Failure(error) }
-        return (try client(remote: reference.remote, config: config, environment: environment), reference.instance)
+        let client = try client(remote: reference.remote, config: config, environment: environment)
+        return (client, reference.instance, Self.router(for: client, environment: environment))
     }
 
     /// `[remote:]` as written (nil: the default remote) → a client for it.

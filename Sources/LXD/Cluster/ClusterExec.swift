@@ -19,6 +19,27 @@ extension LXDClient {
         }
     }
 
+    /// `execNamingMember` on the instance's own cluster member when `router` knows it
+    /// (falling back to this client's member, which forwards, when that one cannot be
+    /// reached); the operation's member is then remembered for the next exec.
+    public func exec(instance: String, _ request: ExecRequest, router: ClusterRouter?) throws(LXDError) -> ExecSession {
+        let loop = ExecEventLoop()
+        var outcome: Result<ExecSession, LXDError>?
+        loop.start(self, direct: router?.direct(for: instance), instance: instance, request,
+                   attached: { outcome = .success($0) }, failed: { outcome = .failure($0) },
+                   fellBack: { member, _ in router?.unreachable(member) })
+        try loop.run()
+        switch outcome {
+        case .success(let session)?:
+            router?.learn(instance: instance, member: session.location)
+            return session
+        case .failure(let error)?:
+            throw explainSetupFailure(error, instance: instance)
+        case nil:
+            throw .sessionLost("the set-up ended without an outcome")
+        }
+    }
+
     /// A set-up's error as the user reads it: a timeout names the cluster member that
     /// holds `instance` when there is one (at most 2.5 s more, less under a short
     /// LXATTACH_TIMEOUT: 17 + 2.5 < 20 s); any other error unchanged. Blocks for the

@@ -9,6 +9,8 @@ final class FanOutClients {
     let config: LXCConfig
     let environment: ClientEnvironment
     private var clients: [String: LXDClient] = [:]
+    /// Each remote's cluster router (sessions go straight to the instance's member).
+    private var routers: [String: ClusterRouter] = [:]
     private var lists: [String: Result<[InstanceSummary], FanOutProblem>] = [:]
     /// Remotes found unreachable (or unusable: a config error), and why.
     private var broken: [String: FanOutProblem] = [:]
@@ -26,6 +28,7 @@ final class FanOutClients {
         do {
             let client = try global.client(remote: remote, config: config, environment: environment)
             clients[remote] = client
+            routers[remote] = GlobalSettings.router(for: client, environment: environment)
             return .success(client)
         } catch {
             let problem = FanOutProblem(.failed, (error as? Failure)?.message ?? "\(error)")
@@ -42,13 +45,25 @@ final class FanOutClients {
         case .failure(let e):
             result = .failure(e)
         case .success(let c):
-            do { result = .success(try c.instances.list()) } catch {
+            do {
+                let list = try c.instances.list()
+                routers[remote]?.learn(locations: list.map { ($0.name, $0.location) })
+                result = .success(list)
+            } catch {
                 noteFailure(error, remote: remote)
                 result = .failure(FanOutProblem(error))
             }
         }
         lists[remote] = result
         return result
+    }
+
+    /// The cluster router of `remote` (made with its client).
+    func router(_ remote: String) -> ClusterRouter? { routers[remote] }
+
+    /// Saves what the routers learned.
+    func finish() {
+        for (_, r) in routers { r.finish() }
     }
 
     /// An exec on `remote` failed: when it could not even connect, the remote is out of

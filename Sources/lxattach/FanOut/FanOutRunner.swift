@@ -119,7 +119,10 @@ final class FanOutRunner {
         let startedAt = monotonicNanoseconds()
         // The set-up runs inside the loop beside every other session's (connect, TLS,
         // POST, upgrades all in flight at once); the session joins the loop once attached.
-        loop.start(client, instance: target.instance, settings.request, attached: { [unowned self] session in
+        let router = clients.router(target.remote)
+        loop.start(client, direct: router?.direct(for: target.instance), instance: target.instance, settings.request,
+                   attached: { [unowned self] session in
+            router?.learn(instance: target.instance, member: session.location)
             let id = self.loop.add(session, io: io, hooks: sessionHooks, configuration: self.settings.configuration) { [unowned self] result in
                 self.active -= 1
                 let elapsed = Double(monotonicNanoseconds() &- startedAt) / 1e9
@@ -132,6 +135,6 @@ final class FanOutRunner {
             let error = client.explainSetupFailure(error, instance: target.instance)
             self.clients.noteFailure(error, remote: target.remote)
             self.ended.append((i, FanOutProblem(error).outcome))
-        })
+        }, fellBack: { member, _ in router?.unreachable(member) })
     }
 }

@@ -46,6 +46,7 @@ func runFanOut(global: GlobalSettings, options: FanOutOptions, request: ExecRequ
                                          timeout: options.timeout, shareStdin: options.shareStdin)
     let runner = FanOutRunner(entries: entries, settings: settings, clients: clients, sink: sink)
     let outcomes = try runner.run()
+    clients.finish()
     let localFailure = sink.end()
 
     if let line = FanOutSummary.line(Array(zip(names, outcomes)).map { (name: $0.0, outcome: $0.1) }) {
