@@ -48,7 +48,10 @@ final class ClusterFaultTests: XCTestCase {
         // 1. Frozen, not yet offline: the forwarded POST waits; lxattach gives up on it,
         // asks the cluster database where the instance lives, and names the member.
         let started = Date()
-        let frozenRuns = atOnce(ways.map { way in { try clattach(["exec", way + instance, "--", "true"], timeout: 40) } })
+        // Through the forwarding member (LXATTACH_CLUSTER_DIRECT=0): exec straight to the
+        // frozen member is ClusterDirectTests'.
+        let forwarded: [String: String?] = ["LXATTACH_CLUSTER_DIRECT": "0"]
+        let frozenRuns = atOnce(ways.map { way in { try clattach(["exec", way + instance, "--", "true"], environment: forwarded, timeout: 40) } })
         for (way, r) in zip(ways, frozenRuns) {
             assertNamesTheMember(try XCTUnwrap(r, way), target, way: way)
         }
@@ -65,7 +68,7 @@ final class ClusterFaultTests: XCTestCase {
         }
         let offlineRuns = atOnce(ways.flatMap { way -> [@Sendable () throws -> CommandResult] in [
             { try clxc(["exec", way + instance, "--", "true"], timeout: 16, failOnTimeout: false) },
-            { try clattach(["exec", way + instance, "--", "true"], timeout: 40) },
+            { try clattach(["exec", way + instance, "--", "true"], environment: forwarded, timeout: 40) },
         ] })
         var refused = 0
         for (i, way) in ways.enumerated() {

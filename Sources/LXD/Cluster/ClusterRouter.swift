@@ -11,6 +11,7 @@ import Transport
 /// Off for unix-socket remotes (a member's socket is on its own host) and with
 /// `LXATTACH_CLUSTER_DIRECT=0`. Thread-safe: its state is under a lock.
 public final class ClusterRouter: Sendable {
+    /// The remote's client: the one every exec falls back to (its member forwards).
     public let client: LXDClient
     private let file: (path: String, directory: String)?
     private struct State {
@@ -22,6 +23,7 @@ public final class ClusterRouter: Sendable {
         var fetching = false
     }
     private let state: Mutex<State>
+    /// False for a unix-socket remote or with `LXATTACH_CLUSTER_DIRECT=0`: every exec goes through `client`.
     public let isEnabled: Bool
 
     /// A router for `client`'s remote, remembering routes in `cacheDirectory` (nil: only

@@ -17,6 +17,7 @@ public struct ClusterRoutes: Sendable, Equatable {
     /// Member URLs that could not be reached from here (use forwarding for them).
     public var unreachable: Set<String> = []
 
+    /// Nothing known.
     public init() {}
 
     /// The member URL to exec `instance` on, when known and reachable.
@@ -50,6 +51,7 @@ public struct ClusterRoutes: Sendable, Equatable {
 
     // MARK: - JSON
 
+    /// The routes as the cache file holds them.
     public var json: JSONValue {
         var m = JSONObject()
         for (k, v) in members.sorted(by: { $0.key < $1.key }) { m[k] = .string(v) }
@@ -60,6 +62,7 @@ public struct ClusterRoutes: Sendable, Equatable {
         return .object(o)
     }
 
+    /// The routes of a cache file; nil when it is not one.
     public init?(json: JSONValue) {
         guard let m = json["members"]?.objectValue, let i = json["instances"]?.objectValue else { return nil }
         for (k, v) in m { if let s = v.stringValue { members[k] = s } }

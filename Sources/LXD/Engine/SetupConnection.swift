@@ -39,6 +39,14 @@ final class SetupConnection {
         }
     }
 
+    /// A connection already open (tests: partial writes over a socketpair).
+    init(open stream: any ByteStream) {
+        host = ""
+        port = 0
+        context = nil
+        state = .open(stream)
+    }
+
     var isOpen: Bool { if case .open = state { return true } else { return false } }
 
     /// The open stream, once connected.

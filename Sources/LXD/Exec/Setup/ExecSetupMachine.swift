@@ -19,6 +19,7 @@ import Transport
 /// 4. every 101 checked: `attached`, with the bytes that came after each 101.
 /// A failed POST (4xx/5xx, a timeout) closes the spare connections at once: `failed`.
 public struct ExecSetupMachine {
+    /// What this set-up sends, and its bounds.
     public let plan: ExecSetupPlan
 
     enum Link {
@@ -48,6 +49,7 @@ public struct ExecSetupMachine {
     private let postBy: ExecInstant
     private var attachBy: ExecInstant?
 
+    /// A set-up of `plan` whose deadlines count from `now`.
     public init(plan: ExecSetupPlan, now: ExecInstant) {
         self.plan = plan
         connectBy = now &+ Self.nanoseconds(plan.connectSeconds)

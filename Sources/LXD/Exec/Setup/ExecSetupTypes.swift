@@ -7,6 +7,7 @@ public enum SetupLink: Hashable, Sendable, CustomStringConvertible {
     case rest
     case socket(ExecStream)
 
+    /// "rest", "fd 0", "fd control": for the debug trace.
     public var description: String {
         switch self {
         case .rest: return "rest"
@@ -22,6 +23,7 @@ public struct ExecSetupPlan: Sendable {
     public var post: [UInt8]
     /// "POST /1.0/instances/c1/exec", for messages.
     public var postDescription: String
+    /// The command runs on a PTY (websockets 0 and control only).
     public var interactive: Bool
     /// An exec waits for its status (`/wait` on the REST connection); a console does not.
     public var awaitsStatus = true
@@ -42,6 +44,7 @@ public struct ExecSetupPlan: Sendable {
     public var postSeconds: Double = 17
     public var attachSeconds: Double = 10
 
+    /// A plan with the default bounds (10 s to connect, 17 s for the POST, 10 s to attach).
     public init(post: [UInt8], postDescription: String, interactive: Bool, host: String, address: String,
                 keys: [ExecStream: String]) {
         self.post = post
@@ -86,10 +89,13 @@ public enum SetupAction: Sendable {
 /// the 101 answer (the first frames). The REST connection carries the `/wait` when
 /// `waitSent`.
 public struct ExecAttachment: Sendable, Equatable {
+    /// The exec's operation id.
     public var operationID: String
     /// The instance's cluster member (the operation's `location`), nil when not clustered.
     public var location: String?
+    /// Per attached websocket, the bytes read after its 101 answer (its first frames).
     public var leftovers: [ExecStream: [UInt8]]
+    /// The `/wait` for the exit status is out on the REST connection.
     public var waitSent: Bool
 }
 
