@@ -22,7 +22,13 @@ public struct TLSClientConfiguration: Sendable, Equatable {
     public var minimumVersion: TLSVersion
     /// Keep the last TLS session per host and resume it on the next connection.
     public var sessionResumption: Bool
+    /// Keep the last session in this folder between processes (`TLSSessionFile`), under a
+    /// name made of `sessionAddress`, the identity and the pin. Nil: in memory only.
+    public var sessionDirectory: String?
+    /// The remote's address, as it names the session file ("https://host:port").
+    public var sessionAddress = ""
 
+    /// A configuration; what is not given is off (no identity, no pin, system roots).
     public init(clientCertificatePath: String? = nil,
                 clientKeyPath: String? = nil,
                 pinnedServerCertificatePath: String? = nil,

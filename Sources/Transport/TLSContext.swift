@@ -18,6 +18,9 @@ public final class TLSContext: @unchecked Sendable {
     let bioMethod: OpaquePointer
     let pinnedSHA256: [UInt8]?
     private let sessions = Mutex<[String: CachedSession]>([:])
+    /// Where the session is kept between processes, and whether this process wrote it yet.
+    private let sessionFile: String?
+    private let sessionFileWritten = Mutex(false)
 
     /// Number of sessions currently kept (for tests and diagnostics).
     public var cachedSessionCount: Int { sessions.withLock { $0.count } }
@@ -111,6 +114,12 @@ public final class TLSContext: @unchecked Sendable {
         self.configuration = configuration
         self.pinnedCertificate = pinned
         self.pinnedSHA256 = pinned.map { sha256($0.der) }
+        if configuration.sessionResumption, let directory = configuration.sessionDirectory {
+            sessionFile = TLSSessionFile.path(directory: directory, address: configuration.sessionAddress,
+                                              configuration: configuration, pin: pinnedSHA256)
+        } else {
+            sessionFile = nil
+        }
 
         // Callbacks find this object through the SSL_CTX app data (unretained: every
         // TLSStream retains its context, so the context outlives every SSL).
@@ -146,10 +155,22 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
+    /// Whether a session for `key` is cached (the next handshake resumes it); the first
+    /// look for a key reads the session file, if there is one.
+    public func hasSession(for key: String) -> Bool {
+        if sessions.withLock({ $0[key] != nil }) { return true }
+        guard let sessionFile, let loaded = TLSSessionFile.load(sessionFile, key: key) else { return false }
+        sessions.withLock { kept in
+            if kept[key] == nil { kept[key] = CachedSession(pointer: loaded) } else { SSL_SESSION_free(loaded) }
+        }
+        return true
+    }
+
     /// A copy of the session to offer for `key`, if any, made under the lock (another
     /// thread may replace and free the cached one); the caller frees it.
     func sessionCopy(for key: String) -> OpaquePointer? {
-        sessions.withLock { kept in kept[key].flatMap { SSL_SESSION_dup($0.pointer) } }
+        guard hasSession(for: key) else { return nil }
+        return sessions.withLock { kept in kept[key].flatMap { SSL_SESSION_dup($0.pointer) } }
     }
 
     /// Takes ownership of `session` when it is resumable; returns whether it was kept.
@@ -159,6 +180,9 @@ public final class TLSContext: @unchecked Sendable {
         sessions.withLock { kept in
             if let old = kept[key] { SSL_SESSION_free(old.pointer) }
             kept[key] = cached
+        }
+        if let sessionFile, sessionFileWritten.withLock({ written in defer { written = true }; return !written }) {
+            TLSSessionFile.save(session, key: key, to: sessionFile)
         }
         return true
     }

@@ -38,13 +38,19 @@ public final class TLSStream: ByteStream {
         return stream
     }
 
+    /// The key under which `context` caches the session of `host:port`.
+    public static func sessionKey(host: String, port: UInt16, context: TLSContext) -> String {
+        let name = context.configuration.serverName ?? stripBrackets(host)
+        return "\(name)@\(TCPStream.describe(stripBrackets(host), port))"
+    }
+
     /// A TLS client over `tcp` (connected to `host:port`), its handshake not started:
     /// the caller drives `continueHandshake()` from its own poll loop. Verifies and offers
     /// the cached session as `connect` does.
     public static func client(over tcp: TCPStream, host: String, port: UInt16, context: TLSContext) throws(TransportError) -> TLSStream {
         let name = context.configuration.serverName ?? stripBrackets(host)
         return try TLSStream(socket: tcp, serverName: name, context: context,
-                             sessionKey: "\(name)@\(TCPStream.describe(stripBrackets(host), port))")
+                             sessionKey: sessionKey(host: host, port: port, context: context))
     }
 
     /// Opens `count` TLS connections to `host:port` (one name lookup, the TCP connects in

@@ -108,6 +108,7 @@ struct GlobalSettings {
             let client = debug ? LXDClient(remote: resolved, project: project, logger: DebugLogHandler.logger)
                 : LXDClient(remote: resolved, project: project)
             client.timeouts = Self.timeouts
+            client.sessionDirectory = environment.cacheDirectory
             return client
         } catch {
             throw Failure(error)

@@ -15,10 +15,36 @@ final class ExecTLSTests: XCTestCase {
     /// while the POST is in flight), and a later session of the same process resumes the
     /// TLS session on all five (`--parallel 1`: the second starts after the first ended).
     func testSetUpOpensEveryConnectionAtOnceAndLaterSessionsResume() throws {
-        let r = try lxattach(["--debug", "exec", "\(Testbed.remote):lxa-f[01-02]", "--parallel", "1", "--", "true"])
+        // A cache folder of its own: no session kept by another test's process.
+        let cache = NSTemporaryDirectory() + "lxattach-resume-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let r = try lxattach(["--debug", "exec", "\(Testbed.remote):lxa-f[01-02]", "--parallel", "1", "--", "true"],
+                             environment: ["XDG_CACHE_HOME": cache])
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(r.stderrText.components(separatedBy: "(set-up: 5 connections at once)").count - 1, 2, r.stderrText)
         XCTAssertEqual(r.stderrText.components(separatedBy: ", session resumed").count - 1, 5, r.stderrText)
+    }
+
+    /// The TLS session is kept in the cache folder (mode 0600): the next process resumes
+    /// it on every connection. A different pin (conf-badpin) never resumes it.
+    func testTheNextProcessResumesTheKeptSession() throws {
+        let cache = NSTemporaryDirectory() + "lxattach-session-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let env: [String: String?] = ["XDG_CACHE_HOME": cache]
+        let first = try lxattach(["--debug", "exec", target, "--", "true"], environment: env)
+        XCTAssertEqual(first.status, 0, "\(first)")
+        XCTAssertFalse(first.stderrText.contains("session resumed"), "\(first)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache + "/lxattach").filter { $0.hasPrefix("tls-") }
+        XCTAssertEqual(files.count, 1, "\(files)")
+        let mode = try FileManager.default.attributesOfItem(atPath: cache + "/lxattach/" + files[0])[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        let second = try lxattach(["--debug", "exec", target, "--", "true"], environment: env)
+        XCTAssertEqual(second.status, 0, "\(second)")
+        XCTAssertEqual(second.stderrText.components(separatedBy: ", session resumed").count - 1, 5, "\(second)")
+        var badpin = env
+        badpin["LXD_CONF"] = Testbed.directory + "/conf-badpin"
+        let refused = try lxattach(["exec", target, "--", "true"], environment: badpin)
+        XCTAssertEqual(refused.status, 255, "a wrong pin still fails: \(refused)")
     }
 
     func testExitStatusesOverTLS() throws {

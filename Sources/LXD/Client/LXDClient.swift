@@ -41,6 +41,7 @@ public final class LXDClient: Sendable {
     private struct Settings: Sendable {
         var project: String?
         var timeouts = LXDTimeouts()
+        var sessionDirectory: String?
         var logger: Logger
     }
     private let settings: Mutex<Settings>
@@ -48,6 +49,8 @@ public final class LXDClient: Sendable {
     private let tlsContext = Mutex<TLSContext?>(nil)
     /// The kept-alive REST connection nobody is using at the moment.
     private let idle = Mutex<IdleConnection>(IdleConnection())
+    /// Full TLS handshakes of set-ups in flight (`SetupConnection`'s gate).
+    let fullHandshakes = Mutex<Int>(0)
     /// The remote's addresses, looked up on the first set-up (`resolvedAddresses()`).
     let addressCache = Mutex<AddressCache>(AddressCache())
 
@@ -60,6 +63,13 @@ public final class LXDClient: Sendable {
     public var timeouts: LXDTimeouts {
         get { settings.withLock { $0.timeouts } }
         set { settings.withLock { $0.timeouts = newValue } }
+    }
+    /// Where the client keeps each remote's last TLS session between processes (the cache
+    /// folder: the next process resumes it; see `TLSClientConfiguration.sessionDirectory`).
+    /// Nil, the default: in memory only. Set it before the first connection.
+    public var sessionDirectory: String? {
+        get { settings.withLock { $0.sessionDirectory } }
+        set { settings.withLock { $0.sessionDirectory = newValue } }
     }
     /// Where the client logs. At `.debug` it logs the HTTP exchange, TLS handshakes and
     /// the events of exec sessions, one message per line or message, every secret
@@ -187,7 +197,10 @@ public final class LXDClient: Sendable {
             pinnedServerCertificatePath: existing(remote.pinnedServerCertificatePath),
             trustedCAPath: existing(remote.clientCAPath),
             serverName: serverName)
-        let made = try TLSContext(configuration: configuration)
+        var withFile = configuration
+        withFile.sessionDirectory = sessionDirectory
+        withFile.sessionAddress = addressDescription
+        let made = try TLSContext(configuration: withFile)
         return tlsContext.withLock { stored in
             if let stored { return stored }
             stored = made

@@ -30,8 +30,16 @@ final class ExecSetupDriver {
         perform(machine.start(now: now), now: now)
     }
 
-    /// What to poll for.
+    /// What to poll for. A connection waiting to start its TLS handshake tries again.
     func register(_ poller: inout ExecPoller, index: Int) {
+        for (link, c) in connections where c.isWaiting {
+            do {
+                if try c.advance() { traceConnected(link, c); perform(machine.connected(link, now: monotonicNanoseconds()), now: monotonicNanoseconds()) }
+                else if let t = c.handshakingTLS { machine.handshaking(link, what: "TLS handshake with \(t.serverName)") }
+            } catch {
+                failLink(link, error, now: monotonicNanoseconds())
+            }
+        }
         for (link, c) in connections {
             let events = c.pollEvents(reading: machine.awaitsAnswer(link))
             if events != 0, c.fileDescriptor >= 0 {

@@ -6,6 +6,8 @@ import Transport
 final class SetupConnection {
     enum State {
         case tcp(TCPConnectAttempt)
+        /// TCP is up; the TLS handshake waits for a session to resume (`startTLS`).
+        case waiting(TCPStream)
         /// The handshake runs and waits for this readiness.
         case tls(TLSStream, ReadinessWanted)
         case open(any ByteStream)
@@ -19,6 +21,16 @@ final class SetupConnection {
     private let host: String
     private let port: UInt16
     private let context: TLSContext?
+    private let client: LXDClient?
+    /// This connection's full handshake counts in `client.fullHandshakes`.
+    private var holdsSlot = false
+
+    /// Full TLS handshakes (no session to resume) one client runs at once: one exec's
+    /// connections. A fan-out's other set-ups connect TCP meanwhile and start their
+    /// handshakes once a session ticket came (then they resume: ~0.5 ms of CPU each on
+    /// both sides instead of a certificate signature and its verification) or a slot is
+    /// free: 100 sessions in a fresh process cost ~10 full handshakes, not 100.
+    static let fullHandshakeLimit = 5
 
     /// Starts connecting. Unix sockets connect at once (a local accept); TCP starts
     /// its connect without waiting.
@@ -28,10 +40,12 @@ final class SetupConnection {
             host = ""
             port = 0
             context = nil
+            self.client = nil
             state = .open(try UnixStream.connect(path: path, deadline: .after(seconds: client.timeouts.connect)))
         case .https(let h, let p, _):
             host = h
             port = UInt16(clamping: p)
+            self.client = client
             context = try client.tls()
             let attempt = TCPConnectAttempt(try client.resolvedAddresses())
             state = .tcp(attempt)
@@ -44,6 +58,7 @@ final class SetupConnection {
         host = ""
         port = 0
         context = nil
+        client = nil
         state = .open(stream)
     }
 
@@ -55,6 +70,7 @@ final class SetupConnection {
     var fileDescriptor: Int32 {
         switch state {
         case .tcp(let a): return a.fileDescriptor
+        case .waiting(let t): return t.fileDescriptor
         case .tls(let t, _): return t.fileDescriptor
         case .open(let s): return s.fileDescriptor
         case .closed: return -1
@@ -66,6 +82,7 @@ final class SetupConnection {
     func pollEvents(reading: Bool) -> Int16 {
         switch state {
         case .tcp: return ReadinessWanted.write.pollEvents
+        case .waiting: return 0
         case .tls(_, let wanted): return wanted.pollEvents
         case .open:
             var events: Int16 = 0
@@ -83,12 +100,16 @@ final class SetupConnection {
             guard let tcp = try attempt.advance() else { return false }
             try startTLS(tcp)
             return isOpen
+        case .waiting(let tcp):
+            try startTLS(tcp)
+            return isOpen
         case .tls(let t, _):
             if let wanted = try t.continueHandshake() {
                 state = .tls(t, wanted)
                 return false
             }
             state = .open(t)
+            releaseSlot()
             return true
         case .open: return true
         case .closed: throw .closed
@@ -98,9 +119,26 @@ final class SetupConnection {
     /// The TLS stream while its handshake runs (for the trace and the stage).
     var handshakingTLS: TLSStream? { if case .tls(let t, _) = state { return t } else { return nil } }
 
-    /// Wraps the connected socket in TLS and sends the ClientHello.
+    /// Still waiting to start its TLS handshake (see `fullHandshakeLimit`).
+    var isWaiting: Bool { if case .waiting = state { return true } else { return false } }
+
+    /// Wraps the connected socket in TLS and sends the ClientHello; or, when there is no
+    /// session to resume and the client's full handshakes are at their limit, waits
+    /// (`advance()` tries again).
     private func startTLS(_ tcp: TCPStream) throws(TransportError) {
-        guard let context else { throw .closed }
+        guard let context, let client else { throw .closed }
+        if !context.hasSession(for: TLSStream.sessionKey(host: host, port: port, context: context)) {
+            let granted = client.fullHandshakes.withLock { n -> Bool in
+                guard n < Self.fullHandshakeLimit else { return false }
+                n += 1
+                return true
+            }
+            guard granted else {
+                state = .waiting(tcp)
+                return
+            }
+            holdsSlot = true
+        }
         let t = try TLSStream.client(over: tcp, host: host, port: port, context: context)
         if let wanted = try t.continueHandshake() { state = .tls(t, wanted) } else { state = .open(t) }
     }
@@ -148,10 +186,20 @@ final class SetupConnection {
         return s
     }
 
+    private func releaseSlot() {
+        guard holdsSlot, let client else { return }
+        holdsSlot = false
+        client.fullHandshakes.withLock { $0 -= 1 }
+    }
+
+    deinit { releaseSlot() }
+
     func close() {
+        releaseSlot()
         switch state {
         case .tcp(let a): a.cancel()
         case .tls(let t, _): t.close()
+        case .waiting(let t): t.close()
         case .open(let s): s.close()
         case .closed: break
         }
