@@ -85,6 +85,17 @@ public final class TCPConnectAttempt {
         return try tryNextAddress()
     }
 
+    /// Connects, waiting with poll(2) until connected or `deadline` (a blocking caller's
+    /// `TCPStream.connect`, from addresses looked up before).
+    public func wait(deadline: Deadline) throws(TransportError) -> TCPStream {
+        let what = "connect to \(TCPStream.describe(addresses.host, addresses.port))"
+        if let stream = try start() { return stream }
+        while true {
+            try waitUntilReady(fd, .write, deadline: deadline, what: what)
+            if let stream = try advance() { return stream }
+        }
+    }
+
     /// Closes the socket of an attempt given up.
     public func cancel() {
         if fd >= 0 { _ = Glibc.close(fd) }

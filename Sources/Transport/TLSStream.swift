@@ -53,6 +53,14 @@ public final class TLSStream: ByteStream {
                              sessionKey: sessionKey(host: host, port: port, context: context))
     }
 
+    /// `connect` to addresses looked up before (one name lookup for many connections).
+    public static func connect(_ addresses: ResolvedAddresses, context: TLSContext, deadline: Deadline) throws(TransportError) -> TLSStream {
+        let tcp = try TCPConnectAttempt(addresses).wait(deadline: deadline)
+        let stream = try client(over: tcp, host: addresses.host, port: addresses.port, context: context)
+        try stream.handshake(deadline: deadline)
+        return stream
+    }
+
     /// Opens `count` TLS connections to `host:port` (one name lookup, the TCP connects in
     /// flight together) with their handshakes run side by side (one poll loop), so they
     /// overlap and all offer the cached session: a TLS 1.3 ticket is only offered by

@@ -132,7 +132,7 @@ public final class LXDClient: Sendable {
                 return try UnixStream.connect(path: path, deadline: deadline)
             case .https(let host, let port, _):
                 let context = try tls()
-                let stream = try TLSStream.connect(host: host, port: UInt16(clamping: port), context: context, deadline: deadline)
+                let stream = try TLSStream.connect(try resolvedAddresses(), context: context, deadline: deadline)
                 trace?("TLS \(stream.protocolVersion ?? "?") with \(host):\(port)\(stream.sessionWasReused ? ", session resumed" : "")")
                 return stream
             }
