@@ -157,28 +157,6 @@ public final class LXDClient: Sendable {
         return .timedOut("after \(tenths / 10).\(tenths % 10) s connecting to \(addressDescription) (\(what))")
     }
 
-    /// `count` new connections at once (the websockets of one exec); over TLS their
-    /// handshakes run side by side and resume the REST connection's session.
-    public func connectMany(_ count: Int, deadline: Deadline) throws(LXDError) -> [any ByteStream] {
-        let started = monotonicNanoseconds()
-        guard case .https(let host, let port, _) = remote.endpoint else {
-            var streams: [any ByteStream] = []
-            for _ in 0..<count { streams.append(try connect(deadline: deadline)) }
-            return streams
-        }
-        do {
-            let streams = try TLSStream.connectMany(host: host, port: UInt16(clamping: port), context: try tls(),
-                                                    count: count, deadline: deadline)
-            if let trace {
-                let resumed = streams.filter(\.sessionWasReused).count
-                trace("TLS \(streams.first?.protocolVersion ?? "?") with \(host):\(port) ×\(count), \(resumed) resumed")
-            }
-            return streams
-        } catch {
-            throw describingTimeout(error, since: started)
-        }
-    }
-
     /// The TLS context, made once; two threads that both find none both make one and
     /// the first stored is kept (making one reads files, so it is not done under the lock).
     func tls() throws(TransportError) -> TLSContext {

@@ -13,10 +13,8 @@ extension LXDClient {
             _ = body.updateValue(JSONValue(width), forKey: "width")
             _ = body.updateValue(JSONValue(height), forKey: "height")
         }
-        let (response, connection) = try exchange("POST", target("/1.0/instances/\(percentEncode(instance))/console"),
-                                                  body: .object(body), timeout: timeouts.execStart)
-        return try attach(response, interactive: true, awaitsStatus: false, deadline: .after(seconds: timeouts.connect),
-                          postConnection: connection)
+        return try attach(setupPlan(path: "/1.0/instances/\(percentEncode(instance))/console", body: .object(body),
+                                    interactive: true, awaitsStatus: false))
     }
 
     /// `GET /1.0/instances/<name>/console`: the console log, as the daemon keeps it.
