@@ -26,6 +26,16 @@ public enum LocalWrite: Sendable, Equatable {
     case failed(errno: Int32)
 }
 
+/// How a wait for one descriptor ended.
+public enum LocalWait: Sendable, Equatable {
+    /// The descriptor is ready (or has an error or hang-up to report).
+    case ready
+    /// The timeout passed first.
+    case timedOut
+    /// A signal ended the wait early.
+    case interrupted
+}
+
 /// System calls on local descriptors, in one place: EINTR handling, write-all loops and
 /// errno values as typed results (sockets use `retryingEINTR` in Syscall.swift).
 public enum LocalIO {
@@ -104,5 +114,27 @@ public enum LocalIO {
         let e = Glibc.errno
         if e == EINTR { return 0 }
         throw .system(operation: "poll", errno: e)
+    }
+
+    /// poll(2) of one descriptor for `events` (POLLIN, POLLOUT); a signal ends the wait
+    /// with `.interrupted`, so the caller can look at it.
+    public static func wait(_ fd: Int32, for events: Int16, timeoutMilliseconds: Int32) throws(TransportError) -> LocalWait {
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        let n = Glibc.poll(&p, 1, timeoutMilliseconds)
+        if n > 0 { return .ready }
+        if n == 0 { return .timedOut }
+        let e = Glibc.errno
+        if e == EINTR { return .interrupted }
+        throw .system(operation: "poll", errno: e)
+    }
+
+    /// waitpid(2) for `pid`, blocking through signals: its wait status, or nil when there
+    /// is no such child (ECHILD).
+    public static func waitForExit(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        while Glibc.waitpid(pid, &status, 0) < 0 {
+            if Glibc.errno != EINTR { return nil }
+        }
+        return status
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import LXD
+import Transport
 
 /// `lxattach exec --detach`: starts the command with its output recorded by the daemon,
 /// prints the operation id and returns at once (see `OperationCommand.Output`).
@@ -83,14 +84,15 @@ extension OperationCommand {
                 guard let path else { continue }
                 let bytes: [UInt8]
                 do { bytes = try client.fetchFile(path) } catch { throw Failure("cannot read \(path): \(error)") }
-                if !writeAll(fd, bytes) {
-                    if errno == EPIPE && fd == 1 {
-                        // Like a pipeline member whose reader went away; the files are kept.
-                        signal(SIGPIPE, SIG_DFL)
-                        raise(SIGPIPE)
-                    }
-                    throw Failure("cannot write the recorded output: \(String(cString: strerror(errno))); the files are kept on the daemon")
+                let written = writeAll(fd, bytes)
+                if written == .written { continue }
+                if written == .readerGone && fd == 1 {
+                    // Like a pipeline member whose reader went away; the files are kept.
+                    signal(SIGPIPE, SIG_DFL)
+                    raise(SIGPIPE)
                 }
+                let e: Int32 = if case .failed(let e) = written { e } else { EPIPE }
+                throw Failure("cannot write the recorded output: \(String(cString: strerror(e))); the files are kept on the daemon")
             }
             guard !keep else { return }
             for path in [recorded.stdoutPath, recorded.stderrPath].compactMap({ $0 }) {
@@ -100,14 +102,8 @@ extension OperationCommand {
     }
 }
 
-/// write(2) until done; false on an error (errno set).
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return false }
-        }
-        return true
-    }
+/// Writes all of `bytes` to a local descriptor, blocking (LocalIO.writeAll, retrying
+/// after signals).
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> LocalWrite {
+    bytes.withUnsafeBytes { LocalIO.writeAll(fd, $0) { true } }
 }

@@ -52,9 +52,10 @@ extension OperationCommand {
                 for event in batch where watchStopSignal == 0 {
                     let shown = showSecrets ? event : EventRedaction.redact(event)
                     let line = table ? WatchTable.row(shown) : shown.serialized() + "\n"
-                    if !writeAll(1, Array(line.utf8)) {
-                        if errno == EPIPE { events.close(); return }  // the reader is gone: done
-                        throw Failure("cannot write: \(String(cString: strerror(errno)))")
+                    switch writeAll(1, Array(line.utf8)) {
+                    case .written: break
+                    case .readerGone, .abandoned: events.close(); return  // the reader is gone: done
+                    case .failed(let e): throw Failure("cannot write: \(String(cString: strerror(e)))")
                     }
                 }
             }

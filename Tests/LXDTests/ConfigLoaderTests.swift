@@ -178,6 +178,38 @@ final class ConfigLoaderTests: XCTestCase {
         }
     }
 
+    /// Signals (handlers without SA_RESTART, as lxattach installs them) interrupt the
+    /// wait for the reader, its reads and the wait for its exit: none of it is lost.
+    func testSignalsWhileTheReaderRunsLoseNothing() throws {
+        try write(sampleYAML)
+        let script = root + "/slow.sh"
+        try write("#!/bin/sh\nsleep 0.3\nexec '\(Self.readerPath)' \"$@\"\n", to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        var handler = sigaction()
+        handler.__sigaction_handler.sa_handler = { _ in }
+        var old = sigaction()
+        sigaction(SIGUSR1, &handler, &old)
+        defer { sigaction(SIGUSR1, &old, nil) }
+        let target = pthread_self()
+        let done = Atomic(false)
+        let sent = Atomic(0)
+        let thread = Thread {
+            while !done.load() {
+                pthread_kill(target, SIGUSR1)
+                sent.add(1)
+                usleep(2000)
+            }
+        }
+        thread.start()
+        let loaded = Result { try loader(reader: script).load() }
+        done.store(true)
+        let result = try loaded.get()
+        XCTAssertEqual(result.source, .reader)
+        XCTAssertEqual(result.config.defaultRemote, "prod")
+        XCTAssertEqual(cacheFiles().count, 1, "the cache was written")
+        XCTAssertGreaterThan(sent.load(), 20, "signals were sent while the reader ran")
+    }
+
     func testReaderWithGarbageOutput() throws {
         try write(sampleYAML)
         let script = root + "/garbage.sh"
@@ -203,4 +235,17 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertNotEqual(a, ConfigLoader.contentHash(Array("b".utf8)))
         XCTAssertNotEqual(ConfigLoader.contentHash([]), ConfigLoader.contentHash([0]))
     }
+}
+
+/// A locked value shared with the signalling thread.
+private final class Atomic<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func load() -> T { lock.withLock { value } }
+    func store(_ v: T) { lock.withLock { value = v } }
+}
+
+extension Atomic where T == Int {
+    func add(_ n: Int) { lock.withLock { value += n } }
 }

@@ -229,20 +229,20 @@ public struct ConfigLoader: Sendable {
                 break
             }
             var fds = readEnds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let n = poll(&fds, nfds_t(fds.count), Int32(min(remaining, Int(Int32.max))))
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = fail("poll: \(errnoText(errno))")
+            do { _ = try LocalIO.poll(&fds, timeoutMilliseconds: Int32(min(remaining, Int(Int32.max)))) } catch {
+                failure = fail("\(error)")
                 break
             }
             for i in 0..<2 where readEnds[i] >= 0 && fds[i].revents != 0 {
-                let got = buf.withUnsafeMutableBytes { read(readEnds[i], $0.baseAddress, $0.count) }
-                if got > 0 {
+                switch buf.withUnsafeMutableBytes({ LocalIO.read(readEnds[i], into: $0) }) {
+                case .bytes(let got):
                     if i == 0 { out.append(contentsOf: buf[0..<got]) } else { err.append(contentsOf: buf[0..<got]) }
                     if out.count + err.count > maxOutput {
                         failure = fail("more than \(maxOutput) bytes of output")
                     }
-                } else if got == 0 || (errno != EINTR && errno != EAGAIN) {
+                case .again:
+                    break
+                case .eof, .failed:
                     close(readEnds[i])
                     readEnds[i] = -1
                 }
@@ -250,8 +250,7 @@ public struct ConfigLoader: Sendable {
             if failure != nil { break }
         }
         if failure != nil { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let status = LocalIO.waitForExit(pid) ?? 0
         if let failure { throw failure }
         let termSignal = Int(status & 0x7F)
         return (termSignal == 0 ? Int((status >> 8) & 0xFF) : 256 + termSignal, out, err)
@@ -283,18 +282,7 @@ public struct ConfigLoader: Sendable {
         let temp = "\(path).\(getpid()).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                written += n
-            }
-            return true
-        }
+        let ok = bytes.withUnsafeBytes { LocalIO.writeAll(fd, $0) { true } } == .written
         if close(fd) != 0 || !ok || rename(temp, path) != 0 {
             unlink(temp)
             return false

@@ -1,5 +1,6 @@
 import Glibc
 import LXD
+import Transport
 
 /// `--outdir DIR`: each instance's stdout and stderr byte for byte in `DIR/<name>.stdout`
 /// and `DIR/<name>.stderr` (the engine writes them as it writes a descriptor: no copy,
@@ -65,24 +66,15 @@ final class OutdirSink: FanOutSink {
         do {
             let fd = try create(index, "status")
             defer { close(fd) }
-            let r = Array(text.utf8).withUnsafeBytes { LocalIOWrite.all(fd, $0) }
-            if r != 0, failure == nil { failure = "writing \(path(index, "status")) failed: \(String(cString: strerror(r)))" }
+            let r = Array(text.utf8).withUnsafeBytes { LocalIO.writeAll(fd, $0) { true } }
+            if r != .written, failure == nil {
+                let e: Int32 = if case .failed(let e) = r { e } else { EPIPE }
+                failure = "writing \(path(index, "status")) failed: \(String(cString: strerror(e)))"
+            }
         } catch {
             if failure == nil { failure = error.message }
         }
     }
 
     func end() -> String? { failure }
-}
-
-/// A small blocking write-all for regular files; returns 0 or the errno.
-enum LocalIOWrite {
-    static func all(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return n < 0 ? errno : EIO }
-        }
-        return 0
-    }
 }
