@@ -28,13 +28,15 @@ public final class EventStream {
     private var reader = WebSocketMessageReader()
     private var encoder = WebSocketFrameEncoder(role: .client)
     private var queued: [JSONValue] = []
+    /// Why the stream ended, kept until the events that arrived before it are taken.
+    private var ended: LXDError?
     private var lastHeard = monotonicNanoseconds()
     private var probing = false
     private var buffer = [UInt8](repeating: 0, count: 65536)
 
-    init(stream: any ByteStream, leftover: [UInt8]) throws(LXDError) {
+    init(stream: any ByteStream, leftover: [UInt8]) {
         self.stream = stream
-        if !leftover.isEmpty { try consume(leftover) }
+        if !leftover.isEmpty { consume(leftover) }
     }
 
     deinit { stream.close() }
@@ -47,19 +49,24 @@ public final class EventStream {
     }
 
     /// Waits up to `timeoutMilliseconds` for events and returns those that arrived (maybe
-    /// none). Throws when the daemon goes away (EOF, close frame, reset) or stops answering.
+    /// none). Throws when the daemon goes away (EOF, close frame, reset), stops answering
+    /// or breaks the protocol, once the events that arrived before that have been returned.
     public func poll(timeoutMilliseconds: Int) throws(LXDError) -> [JSONValue] {
         if !queued.isEmpty { return take() }
+        if let ended { throw ended }
         let deadline = Deadline.after(milliseconds: timeoutMilliseconds)
         var wanted = ReadinessWanted.read
         while queued.isEmpty {
+            if let ended { throw ended }
             try keepAlive()
             if !stream.hasBufferedInput {
                 let wait = min(deadline.remainingMilliseconds, 1000)
-                var pfd = pollfd(fd: stream.fileDescriptor, events: wanted.pollEvents, revents: 0)
-                let n = Glibc.poll(&pfd, 1, Int32(wait))
-                if n < 0 && errno == EINTR { return take() }  // a signal: let the caller look
-                if n == 0 {
+                let ready: LocalWait
+                do { ready = try LocalIO.wait(stream.fileDescriptor, for: wanted.pollEvents, timeoutMilliseconds: Int32(wait)) } catch {
+                    throw .sessionLost("events stream: \(error)")
+                }
+                if ready == .interrupted { return take() }  // a signal: let the caller look
+                if ready == .timedOut {
                     if deadline.remainingMilliseconds == 0 { return take() }
                     continue
                 }
@@ -75,7 +82,7 @@ public final class EventStream {
                 wanted = .read
                 lastHeard = monotonicNanoseconds()
                 probing = false
-                try consume(Array(buffer[0..<n]))
+                consume(Array(buffer[0..<n]))
             case .wouldBlock(let w):
                 wanted = w
             case .eof:
@@ -90,9 +97,20 @@ public final class EventStream {
         return queued
     }
 
-    private func consume(_ bytes: [UInt8]) throws(LXDError) {
-        let messages: [WebSocketMessage]
-        do { messages = try reader.read(bytes) } catch { throw .protocolViolation("events stream: \(error)") }
+    /// Queues the events in `bytes`; what ends the stream (a violation, a close, an event
+    /// that is not JSON) is kept in `ended`, behind the events before it.
+    private func consume(_ bytes: [UInt8]) {
+        var messages: [WebSocketMessage] = []
+        var violation: WebSocketProtocolError?
+        do { try reader.read(bytes, into: &messages) } catch { violation = error }
+        do { try handle(messages) } catch {
+            ended = error
+            return
+        }
+        if let violation { ended = .protocolViolation("events stream: \(violation)") }
+    }
+
+    private func handle(_ messages: [WebSocketMessage]) throws(LXDError) {
         for message in messages {
             switch message {
             case .text(let text):
@@ -144,18 +162,14 @@ extension LXDClient {
         do {
             let upgraded = try conn.upgradeToWebSocket(target: target("/1.0/events", query: query, project: !allProjects),
                                                        deadline: deadline)
-            return try EventStream(stream: upgraded.stream, leftover: upgraded.leftover)
-        } catch let error as HTTPError {
+            return EventStream(stream: upgraded.stream, leftover: upgraded.leftover)
+        } catch {
             conn.close()
             if case .upgradeRefused(let r) = error {
                 _ = try LXDResponse.decode(r)
                 throw .protocolViolation("events refused: HTTP \(r.status)")
             }
             throw LXDError(error)
-        } catch let error as LXDError {
-            throw error
-        } catch {
-            throw .protocolViolation("\(error)")
         }
     }
 }
