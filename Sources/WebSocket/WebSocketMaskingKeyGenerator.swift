@@ -1,18 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Fresh, unpredictable masking keys (RFC 6455 §5.3: "MUST be derived from a strong source
 /// of entropy"; §10.3 explains why: a predictable key lets a script poison proxies).
 ///
-/// Keys come from the kernel's CSPRNG, `getrandom(2)` (the source of
-/// `SystemRandomNumberGenerator` on Linux) through glibc's `arc4random_buf`, read 1 KiB
-/// at a time so a busy connection makes one syscall per 256 frames instead of one per
-/// frame.
+/// Standard library only. `SystemRandomNumberGenerator` reads the kernel's CSPRNG
+/// (`getrandom(2)` on Linux), 8 bytes a call: one call per key would cost a system call
+/// per frame or two. So each batch of 256 keys is ChaCha20's keystream (RFC 8439) under a
+/// fresh 256-bit key drawn from `SystemRandomNumberGenerator`: 4 system calls per 256
+/// frames, and no state outlives its batch.
 public struct WebSocketMaskingKeyGenerator: Sendable {
-    private static let batchCount = 256
+    /// Keys per batch: 16 ChaCha20 blocks of 16 words.
+    static let batchCount = 256
     private var keys: [UInt32]
     private var index: Int
 
@@ -30,18 +26,35 @@ public struct WebSocketMaskingKeyGenerator: Sendable {
         return WebSocketMaskingKey(networkOrder: key)
     }
 
-    /// Fills `buffer` with random bytes from the system CSPRNG in one call: glibc's
-    /// `arc4random_buf` (2.36+) is one `getrandom(2)` for the whole buffer and never fails.
+    /// Fills `buffer` with random bytes straight from `SystemRandomNumberGenerator` (the
+    /// kernel's CSPRNG; one call per 8 bytes): for the handshake's 16-byte key.
     public static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        arc4random_buf(base, buffer.count)
+        var system = SystemRandomNumberGenerator()
+        var offset = 0
+        while offset < buffer.count {
+            var word = system.next()
+            for _ in 0..<min(8, buffer.count - offset) {
+                buffer[offset] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                offset += 1
+            }
+        }
     }
 
     private mutating func refill() {
         if keys.count != Self.batchCount {
             keys = [UInt32](repeating: 0, count: Self.batchCount)
         }
-        keys.withUnsafeMutableBytes { Self.fillRandom($0) }
+        var system = SystemRandomNumberGenerator()
+        var key = [UInt32](repeating: 0, count: 8)
+        for i in stride(from: 0, to: 8, by: 2) {
+            let word = system.next()
+            key[i] = UInt32(truncatingIfNeeded: word)
+            key[i + 1] = UInt32(truncatingIfNeeded: word >> 32)
+        }
+        key.withUnsafeBufferPointer { key in
+            keys.withUnsafeMutableBufferPointer { ChaCha20.blocks(key: key, nonce: (0, 0, 0), counter: 0, into: $0) }
+        }
         index = 0
     }
 }
