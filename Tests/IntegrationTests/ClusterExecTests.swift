@@ -27,20 +27,16 @@ final class ClusterExecTests: XCTestCase {
     /// The test bed itself: three members Online, each instance Running on its member
     /// (as the real lxc sees it), and the library's `instances.list()` says the same.
     func testEveryMemberHoldsItsRunningInstance() throws {
-        let members = try clxc(["cluster", "list", "--format", "csv"])
+        let members = try reference { try clxc(["cluster", "list", "--format", "csv"]) }
         XCTAssertEqual(members.status, 0, "\(members)")
         for member in ClusterBed.members {
             let row = members.stdoutText.split(separator: "\n").first { $0.hasPrefix(member.name + ",") }
             XCTAssertNotNil(row, "\(member.name) missing: \(members.stdoutText)")
             XCTAssertTrue(row?.contains(member.url) == true && row?.contains(",ONLINE,") == true, "\(row ?? "")")
         }
-        let list = try clxc(["list", "--format", "csv", "-c", "nsL"])
+        let list = try reference { try clxc(["list", "--format", "csv", "-c", "nsL"]) }
         XCTAssertEqual(list.status, 0, "\(list)")
-        var variables = ProcessInfo.processInfo.environment
-        variables["LXD_CONF"] = ClusterBed.conf
-        variables["LXC_REMOTE"] = nil
-        let environment = ClientEnvironment(flavor: .lxd, variables: variables,
-                                            fileExists: { FileManager.default.fileExists(atPath: $0) })
+        let environment = libraryEnvironment(conf: ClusterBed.conf, ["LXC_REMOTE": nil])
         var loader = ConfigLoader(environment: environment)
         loader.readerPath = try Built.lxattachConfig()
         let config = try loader.load().config
@@ -78,7 +74,7 @@ final class ClusterExecTests: XCTestCase {
         }
         // The real lxc gives the same statuses through the same ways.
         for target in ["lxc-n3a", "n2:lxc-n1a"] {
-            let r = try clxc(["exec", target, "--", "sh", "-c", "exit 7"])
+            let r = try reference { try clxc(["exec", target, "--", "sh", "-c", "exit 7"]) }
             XCTAssertEqual(r.status, 7, "\(r)")
         }
     }

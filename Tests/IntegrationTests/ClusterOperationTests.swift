@@ -19,6 +19,7 @@ private final class ClusterBackgroundExec {
         process.executableURL = URL(fileURLWithPath: try Built.lxattach())
         process.arguments = ["exec", target, "--", "sh", "-c", "sleep \(seconds); : \(marker)"]
         var env = ProcessInfo.processInfo.environment
+        for (k, v) in IsolatedHome.variables { env[k] = v }
         env["LXD_CONF"] = ClusterBed.conf
         env["LXC_REMOTE"] = nil
         process.environment = env
@@ -54,7 +55,7 @@ final class ClusterOperationTests: XCTestCase {
     private func operation(marker: String, file: StaticString = #filePath, line: UInt = #line) throws -> (String, String) {
         var found: (String, String)?
         try waitUntil("a running operation for \(marker)", timeout: 10, interval: 0.1, file: file, line: line) {
-            let r = try clxc(["operation", "list", "--format", "json"], file: file, line: line)
+            let r = try reference { try clxc(["operation", "list", "--format", "json"], file: file, line: line) }
             found = OpsParse.objects(OpsParse.json(r.stdoutText, file: file, line: line))
                 .first { OpsParse.command($0).contains(marker) && $0["status"] as? String == "Running" }
                 .flatMap { op in (op["id"] as? String).map { ($0, op["location"] as? String ?? "") } }
@@ -123,7 +124,7 @@ final class ClusterOperationTests: XCTestCase {
             XCTAssertEqual(op["location"] as? String, "node3")
             XCTAssertEqual(op["status"] as? String, "Running")
             XCTAssertTrue(OpsParse.command(op).contains(bg.marker), "\(op)")
-            let truth = try clxc(["query", "/1.0/operations/\(id)"])
+            let truth = try reference { try clxc(["query", "/1.0/operations/\(id)"]) }
             let lxcOp = try XCTUnwrap(OpsParse.json(truth.stdoutText) as? [String: Any], "\(truth)")
             XCTAssertEqual(lxcOp["location"] as? String, "node3")
             XCTAssertEqual(lxcOp["resources"] as? NSDictionary, op["resources"] as? NSDictionary)

@@ -22,8 +22,8 @@ final class DetachedExecTests: XCTestCase {
     private func logFiles(_ instance: String, incus: Bool = false, project: String? = nil) throws -> String {
         let path = "/1.0/instances/\(instance)/logs" + (incus ? "/exec-output" : "") + (project.map { "?project=\($0)" } ?? "")
         let r = incus
-            ? try runCommand("incus", ["query", path], environment: ["INCUS_CONF": Testbed.incusConf])
-            : try lxc("query", path)
+            ? try reference { try runCommand("incus", ["query", path], environment: ["INCUS_CONF": Testbed.incusConf]) }
+            : try reference { try lxc("query", path) }
         XCTAssertEqual(r.status, 0, "\(r)")
         return r.stdoutText
     }
@@ -122,7 +122,7 @@ final class DetachedExecTests: XCTestCase {
         let held = try HeldExec()
         var id = ""
         XCTAssertTrue(try waitUntil("the held exec's operation") {
-            let r = try lxc("operation", "list", "--format", "json")
+            let r = try reference { try lxc("operation", "list", "--format", "json") }
             guard let op = (try? JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8)) as? [[String: Any]])?
                 .first(where: { ($0["metadata"] as? [String: Any]).map { "\($0["command"] ?? "")".contains(held.marker) } ?? false })
             else { return false }

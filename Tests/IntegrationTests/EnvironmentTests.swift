@@ -51,11 +51,11 @@ final class EnvironmentTests: XCTestCase {
         let show = ["--", "sh", "-c", "for v in A B C LXA_LOCAL; do eval \"echo $v=[\\$$v]\"; done"]
         let ours = try lxattach(["exec", Testbed.c1, "--env-file", file] + show, environment: local)
         XCTAssertEqual(ours.status, 0, "\(ours)")
-        let reference = try runCommand("lxc", ["exec", Testbed.c1, "--env", "A=last wins", "--env", "B=two words",
+        let theirs = try reference { try runCommand("lxc", ["exec", Testbed.c1, "--env", "A=last wins", "--env", "B=two words",
                                  "--env", "C=\"quoted\"", "--env", "LXA_LOCAL=from here"] + show,
-                                       environment: ["LXD_CONF": Testbed.conf, "TERM": nil])
-        XCTAssertEqual(reference.status, 0, "\(reference)")
-        XCTAssertEqual(ours.stdoutText, reference.stdoutText)
+                                       environment: ["LXD_CONF": Testbed.conf, "TERM": nil]) }
+        XCTAssertEqual(theirs.status, 0, "\(theirs)")
+        XCTAssertEqual(ours.stdoutText, theirs.stdoutText)
         XCTAssertEqual(ours.stdoutText, "A=[last wins]\nB=[two words]\nC=[\"quoted\"]\nLXA_LOCAL=[from here]\n")
     }
 

@@ -48,7 +48,7 @@ final class ErrorTests: XCTestCase {
     }
 
     func testUnknownRemoteIsOneLineLikeLxc() throws {
-        let lxcLine = try lxc("exec", "nope:\(Testbed.c1)", "--", "true")
+        let lxcLine = try reference { try lxc("exec", "nope:\(Testbed.c1)", "--", "true") }
         XCTAssertEqual(lxcLine.status, 1, "\(lxcLine)")
         for args in [
             ["exec", "nope:\(Testbed.c1)", "--", "true"],
@@ -72,7 +72,7 @@ final class ErrorTests: XCTestCase {
     }
 
     func testUntrustedClientCertificateIsNotAuthorizedLikeLxc() throws {
-        let lxcLine = try lxc("exec", tlsInstance, "--", "true", conf: Testbed.confUntrusted)
+        let lxcLine = try reference { try lxc("exec", tlsInstance, "--", "true", conf: Testbed.confUntrusted) }
         XCTAssertEqual(lxcLine.status, 1, "\(lxcLine)")
         for args in [["exec", tlsInstance, "--", "true"], ["operation", "list", "\(Testbed.remote):"]] {
             let r = try lxattach(args, environment: ["LXD_CONF": Testbed.confUntrusted])
@@ -115,7 +115,7 @@ final class ErrorTests: XCTestCase {
 
     func testUnknownOperationIsNotFoundOverUnixAndTLS() throws {
         let id = "0b5c6e8a-\(String(format: "%04x", getpid() & 0xffff))-4000-8000-000000000000"
-        let lxcLine = try lxc("operation", "show", id)
+        let lxcLine = try reference { try lxc("operation", "show", id) }
         XCTAssertEqual(lxcLine.status, 1, "\(lxcLine)")
         for remote in ["", "\(Testbed.remote):"] {
             for verb in ["show", "wait", "delete"] {

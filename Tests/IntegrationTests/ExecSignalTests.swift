@@ -30,6 +30,7 @@ final class LiveChild {
         process.executableURL = URL(fileURLWithPath: try Built.lxattach())
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        for (k, v) in IsolatedHome.variables { env[k] = v }
         env["LXD_CONF"] = Testbed.conf
         for (k, v) in environment { env[k] = v }
         process.environment = env

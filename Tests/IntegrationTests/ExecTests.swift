@@ -286,7 +286,7 @@ final class ExecTests: XCTestCase {
             environment: ["LXD_CONF": Testbed.conf], timeout: 30)
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(r.stderrText, "", "\(r)")
-        let want = try lxc("exec", c1, "--", "cat", "/etc/passwd")
+        let want = try reference { try lxc("exec", c1, "--", "cat", "/etc/passwd") }
         let got = try lxattach(["exec", Testbed.c2, "--", "cat", name])
         XCTAssertEqual(got.status, 0, "\(got)")
         XCTAssertFalse(want.stdout.isEmpty, "\(want)")
@@ -304,7 +304,7 @@ final class ExecTests: XCTestCase {
         let held = try lxattach(["exec", c1, "--"] + command, timeout: 20)
         XCTAssertEqual(held.status, 0, "\(held)")
         XCTAssertEqual(held.stdoutText, "x\nlate\n", "\(held)")
-        let real = try runCommand("lxc", ["exec", c1, "--"] + command, environment: ["LXD_CONF": Testbed.conf], timeout: 20)
+        let real = try reference { try runCommand("lxc", ["exec", c1, "--"] + command, environment: ["LXD_CONF": Testbed.conf], timeout: 20) }
         XCTAssertEqual(real.stdoutText, held.stdoutText, "lxc: \(real)")
 
         let free = try lxattach(["exec", c1, "--", "sh", "-c", "sleep 60 >/dev/null 2>&1 </dev/null & echo $!"], timeout: 20)
@@ -321,7 +321,7 @@ final class ExecTests: XCTestCase {
     func testNotExecutableAndNotFoundAreWhatLxcSays() throws {
         for command in [["/etc/passwd"], ["/nonexistent"], ["/tmp"]] {
             let ours = try lxattach(["exec", c1, "--"] + command)
-            let theirs = try runCommand("lxc", ["exec", c1, "--"] + command, environment: ["LXD_CONF": Testbed.conf])
+            let theirs = try reference { try runCommand("lxc", ["exec", c1, "--"] + command, environment: ["LXD_CONF": Testbed.conf]) }
             XCTAssertEqual(ours.status, theirs.status, "\(ours) vs \(theirs)")
             XCTAssertEqual(ours.stderrText, theirs.stderrText, "\(ours) vs \(theirs)")
             XCTAssertEqual(ours.stdoutText, theirs.stdoutText)

@@ -28,7 +28,7 @@ final class FanOutTests: XCTestCase {
         // What lxc prints for each, prefixed, in any order across instances but in order within one.
         var expectedOut: [String] = [], expectedErr: [String] = []
         for name in names {
-            let ref = try lxc("exec", name, "--", "sh", "-c", script)
+            let ref = try reference { try lxc("exec", name, "--", "sh", "-c", script) }
             expectedOut += lines(ref.stdoutText.replacingOccurrences(of: "tail", with: "tail\n")).map { "\(name): \($0)" }
             expectedErr += lines(ref.stderrText).map { "\(name): \($0)" }
         }
@@ -93,7 +93,7 @@ final class FanOutTests: XCTestCase {
         XCTAssertEqual(Set(lines(glob.stdoutText)), Set((10...19).map { "lxa-f\($0): lxa-f\($0)" }))
 
         // --all: every running instance, as lxc lists them; the stopped one is left out.
-        let listed = try lxc("list", "--format", "csv", "-c", "ns")
+        let listed = try reference { try lxc("list", "--format", "csv", "-c", "ns") }
         let running = Set(lines(listed.stdoutText).compactMap { l -> String? in
             let f = l.split(separator: ","); return f.count == 2 && f[1] == "RUNNING" ? String(f[0]) : nil
         })
@@ -152,7 +152,7 @@ final class FanOutTests: XCTestCase {
         let r = try lxattach(["exec", "--format", "jsonl", "lxa-f[01-03],\(Testbed.stopped)", "--", "sh", "-c", cmd])
         XCTAssertEqual(r.status, 255, "\(r)")
         XCTAssertEqual(r.stderrText, "3 ok, 1 not running: \(Testbed.stopped)\n")
-        let ref = try lxc("exec", "lxa-f01", "--", "sh", "-c", cmd)
+        let ref = try reference { try lxc("exec", "lxa-f01", "--", "sh", "-c", cmd) }
         var out: [String: [UInt8]] = [:], err: [String: [UInt8]] = [:], final: [String: [String: Any]] = [:]
         for line in lines(r.stdoutText) {
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]

@@ -29,7 +29,7 @@ final class IncusTLSTests: IncusTestCase {
     func testTLSRemoteWorksForTheRealIncus() throws {
         var env = Self.incusDefaults
         env["INCUS_CONF"] = Testbed.incusConf
-        let r = try runCommand("incus", ["exec", tlsC1, "--", "sh", "-c", "echo hi; exit 7"], environment: env)
+        let r = try reference { try runCommand("incus", ["exec", tlsC1, "--", "sh", "-c", "echo hi; exit 7"], environment: env) }
         XCTAssertEqual(r.status, 7, "\(r) (run Scripts/testbed; see \(Testbed.incusLog))")
         XCTAssertEqual(r.stdoutText, "hi\n", "\(r)")
         let remotes = try incattachTLS(["remote", "list"])
@@ -88,8 +88,8 @@ final class IncusTLSTests: IncusTestCase {
         let ours = runningExecIDs(try incattachTLS(["operation", "list", "--format", "json", "\(Testbed.remote):"]), marker)
         var env = Self.incusDefaults
         env["INCUS_CONF"] = Testbed.incusConf
-        let theirs = runningExecIDs(try runCommand("incus", ["operation", "list", "--format", "json", "\(Testbed.remote):"],
-                                                   environment: env), marker)
+        let theirs = runningExecIDs(try reference { try runCommand("incus", ["operation", "list", "--format", "json", "\(Testbed.remote):"],
+                                                   environment: env) }, marker)
         XCTAssertEqual(ours.count, 1, "ours: \(ours)")
         XCTAssertEqual(ours, theirs)
         if let id = ours.first {

@@ -54,7 +54,7 @@ final class IncusTests: IncusTestCase {
             (["sh", "-c", "exit 300"], 44),
         ]
         for c in cases {
-            let real = try incus(["exec", c1, "--"] + c.command)
+            let real = try reference { try incus(["exec", c1, "--"] + c.command) }
             XCTAssertEqual(real.status, c.status, "what incus does: \(real)")
             for via in Via.allCases {
                 let r = try incattach(["exec", c1, "--"] + c.command, via: via)
@@ -69,7 +69,7 @@ final class IncusTests: IncusTestCase {
         let s = SeparationScript(count: 300, then: "exit 3")
         let r = try incattach(["exec", c1, "--", "sh", "-c", s.script])
         s.assertCarried(by: r, status: 3)
-        let real = try incus(["exec", c1, "--", "sh", "-c", s.script])
+        let real = try reference { try incus(["exec", c1, "--", "sh", "-c", s.script]) }
         XCTAssertEqual(real.stdout, r.stdout, "incus: \(real)")
         XCTAssertEqual(real.stderr, r.stderr, "incus: \(real)")
     }
@@ -110,7 +110,7 @@ final class IncusTests: IncusTestCase {
             let r = try incattach(["exec", c1] + flags + show)
             XCTAssertEqual(r.status, 0, "\(r)")
             XCTAssertTrue(r.stdoutText.contains("\nFOO=bar\n"), "\(r)")
-            let real = try incus(["exec", c1] + flags + show)
+            let real = try reference { try incus(["exec", c1] + flags + show) }
             XCTAssertEqual(real.status, 0, "\(real)")
             XCTAssertEqual(r.stdoutText, real.stdoutText, "flags \(flags)")
         }
@@ -141,7 +141,7 @@ final class IncusTests: IncusTestCase {
         XCTAssertEqual(r.status, 0, "\(r)")
         // Had the exec waited for the pipe's end, "late" would be there.
         XCTAssertEqual(r.stdoutText, "now\n", "\(r)")
-        let real = try incus(["exec", c1] + command, timeout: 20)
+        let real = try reference { try incus(["exec", c1] + command, timeout: 20) }
         XCTAssertEqual(real.stdoutText, r.stdoutText, "\(real)")
     }
 
@@ -175,7 +175,7 @@ final class IncusTests: IncusTestCase {
         defer { child.closeStdin(); child.wait(timeout: 10) }
         guard child.readStdout(until: "ready\n") else { return }
         let ours = runningExecIDs(try incattach(["operation", "list", "--format", "json"]), marker)
-        let theirs = runningExecIDs(try incus(["operation", "list", "--format", "json"]), marker)
+        let theirs = runningExecIDs(try reference { try incus(["operation", "list", "--format", "json"]) }, marker)
         XCTAssertEqual(ours.count, 1, "ours: \(ours)")
         XCTAssertEqual(ours, theirs)
         guard let id = ours.first else { return }
@@ -200,7 +200,7 @@ final class IncusTests: IncusTestCase {
         let name = "ia-missing-\(getpid())"
         let r = try incattach(["exec", name, "--", "true"])
         ExecChecks.assertOwnError(r, contains: "Instance not found")
-        let real = try incus(["exec", name, "--", "true"])
+        let real = try reference { try incus(["exec", name, "--", "true"]) }
         XCTAssertEqual(real.status, 1, "\(real)")
         XCTAssertEqual(r.stderrText, real.stderrText, "\(r) vs \(real)")
     }

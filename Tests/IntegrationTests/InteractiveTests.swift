@@ -308,6 +308,7 @@ private struct LiveDaemonVictim {
         let marker = "lxa-victim-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         process.arguments = ["exec", Testbed.c1, "--", "sh", "-c", "i=0; while [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; : \(marker)"]
         var env = ProcessInfo.processInfo.environment
+        for (k, v) in IsolatedHome.variables { env[k] = v }
         env["LXD_CONF"] = Testbed.conf
         process.environment = env
         process.standardInput = FileHandle.nullDevice

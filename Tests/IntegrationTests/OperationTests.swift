@@ -64,7 +64,7 @@ enum OpsParse {
     /// The operation ids in `lxc operation list [remote:] --format json` right now.
     static func lxcOperations(remote: String = "", file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
         let args = ["operation", "list"] + (remote.isEmpty ? [] : [remote]) + ["--format", "json"]
-        let r = try runCommand("lxc", args, environment: ["LXD_CONF": Testbed.conf], file: file, line: line)
+        let r = try reference { try runCommand("lxc", args, environment: ["LXD_CONF": Testbed.conf], file: file, line: line) }
         XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
         return objects(json(r.stdoutText, file: file, line: line))
     }
@@ -163,26 +163,26 @@ final class OperationTests: XCTestCase {
         let bg = try HeldExec()
         let id = try operationID(marker: bg.marker, status: "Running")
         // What the daemon says, through the real lxc.
-        let q = try lxc("query", "/1.0/operations/\(id)")
+        let q = try reference { try lxc("query", "/1.0/operations/\(id)") }
         XCTAssertEqual(q.status, 0, "\(q)")
         let truth = try XCTUnwrap(OpsParse.json(q.stdoutText) as? [String: Any], "\(q)")
         let secrets = Array(fds(truth).values)
         XCTAssertEqual(secrets.count, 4, "\(truth)")
-        let reference = try lxc("operation", "show", id)
-        XCTAssertEqual(reference.status, 0, "\(reference)")
+        let theirs = try reference { try lxc("operation", "show", id) }
+        XCTAssertEqual(theirs.status, 0, "\(theirs)")
 
         for remote in remotes {
             // With --show-secrets: byte for byte what lxc prints.
             let shown = try lxattach(["operation", "show", "--show-secrets", remote + id])
             XCTAssertEqual(shown.status, 0, "\(shown)")
             XCTAssertEqual(shown.stderrText, "", "\(shown)")
-            XCTAssertEqual(shown.stdoutText, reference.stdoutText, "lxattach vs lxc operation show")
+            XCTAssertEqual(shown.stdoutText, theirs.stdoutText, "lxattach vs lxc operation show")
 
             // Without: the same document, every fd secret replaced.
             let yaml = try lxattach(["operation", "show", remote + id])
             XCTAssertEqual(yaml.status, 0, "\(yaml)")
             for secret in secrets { XCTAssertFalse(yaml.stdoutText.contains(secret), "a secret shown: \(yaml)") }
-            var redacted = reference.stdoutText
+            var redacted = theirs.stdoutText
             for secret in secrets { redacted = redacted.replacingOccurrences(of: secret, with: "<redacted>") }
             XCTAssertEqual(yaml.stdoutText, redacted)
 
@@ -315,7 +315,7 @@ final class OperationTests: XCTestCase {
             // moment when nothing changes.
             for _ in 0..<40 where !compared {
                 let before = try state()
-                let theirs = try lxc("operation", "list", "--format", format)
+                let theirs = try reference { try lxc("operation", "list", "--format", format) }
                 let ours = try lxattach(["operation", "list", "--format", format])
                 guard try state() == before else {
                     usleep(250_000)

@@ -64,7 +64,7 @@ final class ProjectTests: XCTestCase {
         let inProject = try HeldExec(instance: Testbed.projectInstance, options: ["--project", Testbed.project])
         let inDefault = try HeldExec()
         let markers = [inProject.marker, inDefault.marker]
-        let projects = try lxc("project", "list", "--format", "csv").stdoutText.split(separator: "\n")
+        let projects = try reference { try lxc("project", "list", "--format", "csv") }.stdoutText.split(separator: "\n")
             .map { String($0.split(separator: ",").first ?? "").replacingOccurrences(of: " (current)", with: "") }
         XCTAssertTrue(projects.contains(Testbed.project), "\(projects)")
         for remote in ["", "\(Testbed.remote):"] {

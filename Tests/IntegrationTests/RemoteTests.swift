@@ -17,7 +17,7 @@ final class RemoteTests: XCTestCase {
         XCTAssertTrue(rows.contains(["local (current)", "unix://", "lxd", "file access", "NO", "YES", "NO"]), "\(r)")
         XCTAssertTrue(rows.contains([Testbed.remote, "https://\(Testbed.httpsAddress)", "lxd", "tls", "NO", "NO", "NO"]), "\(r)")
         // Byte for byte what lxc prints.
-        let real = try lxc("remote", "list")
+        let real = try reference { try lxc("remote", "list") }
         XCTAssertEqual(real.status, 0, "\(real)")
         XCTAssertEqual(r.stdoutText, real.stdoutText)
     }
@@ -29,12 +29,12 @@ final class RemoteTests: XCTestCase {
         XCTAssertTrue(rows.contains(["local (current)", "unix://", "lxd", "file access", "NO", "YES", "NO"]), "\(csv)")
         XCTAssertTrue(rows.contains([Testbed.remote, "https://\(Testbed.httpsAddress)", "lxd", "tls", "NO", "NO", "NO"]), "\(csv)")
         XCTAssertEqual(rows.filter { $0.first?.hasSuffix("(current)") ?? false }.count, 1, "\(csv)")
-        XCTAssertEqual(csv.stdoutText, try lxc("remote", "list", "--format", "csv").stdoutText)
+        XCTAssertEqual(csv.stdoutText, try reference { try lxc("remote", "list", "--format", "csv") }.stdoutText)
 
         let compact = try lxattach(["remote", "list", "--format", "compact"])
         XCTAssertEqual(compact.status, 0, "\(compact)")
         XCTAssertTrue(OpsParse.compact(compact.stdoutText).contains(["local (current)", "unix://", "lxd", "file access", "NO", "YES", "NO"]), "\(compact)")
-        XCTAssertEqual(compact.stdoutText, try lxc("remote", "list", "--format", "compact").stdoutText)
+        XCTAssertEqual(compact.stdoutText, try reference { try lxc("remote", "list", "--format", "compact") }.stdoutText)
     }
 
     func testInfoOverUnixAndTLS() throws {
@@ -73,7 +73,7 @@ final class RemoteTests: XCTestCase {
             let location = try XCTUnwrap(
                 trace.range(of: #"Location: /1\.0/operations/[0-9a-f-]+"#, options: .regularExpression), "\(r)")
             let id = String(trace[location].split(separator: "/").last!)
-            let q = try lxc("query", "/1.0/operations/\(id)")
+            let q = try reference { try lxc("query", "/1.0/operations/\(id)") }
             XCTAssertEqual(q.status, 0, "\(q)")
             let op = try XCTUnwrap(OpsParse.json(q.stdoutText) as? [String: Any], "\(q)")
             let fds = try XCTUnwrap((op["metadata"] as? [String: Any])?["fds"] as? [String: String], "\(op)")

@@ -151,6 +151,57 @@ final class HarnessTests: XCTestCase {
         XCTAssertThrowsError(try runCommand("lxattach-no-such-program-\(getpid())"))
     }
 
+    /// In-process library tests load the config as the children do, with the fresh
+    /// HOME and XDG_CACHE_HOME: the caller's ~/.cache/lxattach is left alone.
+    func testLibraryTestsLeaveTheCallersHomeAlone() throws {
+        let callers = NSTemporaryDirectory() + "lxattach-callers-home-\(getpid())"
+        try FileManager.default.createDirectory(atPath: callers, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: callers) }
+        try withEnvironment(["HOME": callers, "XDG_CACHE_HOME": nil]) {
+            _ = try libraryRemote()
+            _ = try libraryRemote(Testbed.remote)
+        }
+        let left = FileManager.default.subpaths(atPath: callers) ?? []
+        XCTAssertEqual(left, [], "written into the caller's HOME")
+        let cache = IsolatedHome.directory + "/cache/lxattach"
+        let cached = (try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []
+        XCTAssertTrue(cached.contains { $0.hasPrefix("config-") }, "the config cache is in the tests' own HOME: \(cached)")
+    }
+
+    /// A reference that lost the daemon is run again (bounded) and says so; any other
+    /// failure is the reference's answer and is not.
+    func testAReferenceIsRunAgainOnlyWhenItLostTheDaemon() throws {
+        func result(_ status: Int32, _ stderr: String) -> CommandResult {
+            CommandResult(command: ["lxc", "operation", "list"], status: status, signal: nil, stdout: [],
+                          stderr: Array(stderr.utf8), timedOut: false, seconds: 0)
+        }
+        var runs = 0
+        let recovered = reference(pause: 0) {
+            runs += 1
+            return runs < 3 ? result(1, "Error: Get \"http://unix.socket/1.0/operations\": EOF\n") : result(0, "")
+        }
+        XCTAssertEqual(runs, 3)
+        XCTAssertEqual(recovered.status, 0)
+        XCTAssertTrue("\(recovered)".contains("the reference client was run 3 times"), "\(recovered)")
+        XCTAssertTrue("\(recovered)".contains("EOF"), "\(recovered)")
+
+        runs = 0
+        let lost = reference(pause: 0) {
+            runs += 1
+            return result(1, "Error: read: connection reset by peer\n")
+        }
+        XCTAssertEqual(runs, Reference.attempts, "bounded")
+        XCTAssertEqual(lost.status, 1)
+
+        runs = 0
+        let refused = reference(pause: 0) {
+            runs += 1
+            return result(1, "Error: Operation not found\n")
+        }
+        XCTAssertEqual(runs, 1, "the reference's own answer is not retried")
+        XCTAssertNil(refused.note)
+    }
+
     func testWaitUntilReturnsOnceTheConditionHolds() {
         var n = 0
         let ok = waitUntil("n to reach 3", timeout: 5, interval: 0.01) {

@@ -21,6 +21,7 @@ final class BackgroundProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        for (k, v) in IsolatedHome.variables { env[k] = v }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardInput = FileHandle(forReadingAtPath: "/dev/null")

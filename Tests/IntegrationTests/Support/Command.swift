@@ -34,6 +34,8 @@ struct CommandResult: Sendable, CustomStringConvertible {
     var timedOut: Bool
     /// Wall time from spawn to the end of output and exit, in seconds.
     var seconds: Double
+    /// Said in `description` (a reference run again: see `reference`).
+    var note: String?
 
     var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     var stderrText: String { String(decoding: stderr, as: UTF8.self) }
@@ -47,6 +49,7 @@ struct CommandResult: Sendable, CustomStringConvertible {
         return "`\(command.joined(separator: " "))`: \(how) after \(String(format: "%.2f", seconds)) s; "
             + "stdout \(stdout.count) B \(clip(stdoutText).debugDescription); "
             + "stderr \(stderr.count) B \(clip(stderrText).debugDescription)"
+            + (note.map { "; " + $0 } ?? "")
     }
 }
 

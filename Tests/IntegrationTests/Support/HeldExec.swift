@@ -35,7 +35,7 @@ func clientOperationIDs(project: String? = nil, remote: String = "", client: Str
     var args = ["operation", "list"] + (remote.isEmpty ? [] : [remote]) + ["--format", "json"]
     if let project { args += ["--project", project] }
     let env = client == "lxc" ? ["LXD_CONF": Testbed.conf] : ["INCUS_CONF": Testbed.incusConf]
-    let r = try runCommand(client, args, environment: env, file: file, line: line)
+    let r = try reference { try runCommand(client, args, environment: env, file: file, line: line) }
     XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
     return Set(OpsParse.objects(OpsParse.json(r.stdoutText, file: file, line: line)).compactMap { $0["id"] as? String })
 }
