@@ -7,9 +7,9 @@
 import PackageDescription
 
 let lxattachURL = Context.environment["LXATTACH_PACKAGE_URL"] ?? "https://github.com/lxattach/lxattach"
-// README's "From Swift" blocks, one program each (Sources/Readme1, Readme2, …): written
-// from README.md by Scripts/check-downstream, which names them here.
-let readmePrograms = (Context.environment["LXATTACH_README_PROGRAMS"] ?? "").split(separator: " ").map(String.init)
+// The Swift blocks of README.md and Docs/*.md, one program each (Sources/Example1, Example2,
+// …): written by Scripts/check-downstream, which names them here.
+let docPrograms = (Context.environment["LXATTACH_DOC_PROGRAMS"] ?? "").split(separator: " ").map(String.init)
 
 let package = Package(
     name: "Downstream",
@@ -21,7 +21,7 @@ let package = Package(
             name: "Downstream",
             dependencies: [.product(name: "LXD", package: "lxattach")]
         ),
-    ] + readmePrograms.map { name in
+    ] + docPrograms.map { name in
         .executableTarget(name: name, dependencies: [.product(name: "LXD", package: "lxattach")])
     }
 )
