@@ -143,7 +143,7 @@ final class HostilePeerTests: XCTestCase {
         try assertEnds(mode: "vanish", within: 8, message: "LXD")
     }
 
-    /// README: "default 10 s to connect", for the REST connection too (it used to take
+    /// Docs/configuration.md: "default 10 s" to connect, for the REST connection too (it used to take
     /// the 30 s request budget). A TLS peer that never answers the ClientHello.
     func testConnectingGivesUpAfterTenSecondsByDefault() throws {
         let r = try assertEnds(mode: "mute", within: 14, message: "timed out after 10.0 s connecting to https://127.0.0.1:",

@@ -64,7 +64,7 @@ final class LibraryTests: XCTestCase {
         XCTAssertEqual(result.exitStatus, 0)
     }
 
-    /// README's streaming example: `.handler` closures get each stream's bytes; the
+    /// Docs/library.md's streaming example: `.handler` closures get each stream's bytes; the
     /// operations API waits (with and without a timeout) and refuses to cancel an exec
     /// (LXD 5.0), over the unix socket and TLS.
     func testHandlersAndOperationsWaitAndDelete() throws {

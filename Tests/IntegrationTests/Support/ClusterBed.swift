@@ -8,7 +8,7 @@ import XCTest
 import Glibc
 #endif
 
-/// Names and paths of the cluster test bed (Scripts/testbed-cluster, README "Clusters").
+/// Names and paths of the cluster test bed (Scripts/testbed-cluster, Docs/testing.md).
 enum ClusterBed {
     /// Where the members' folders (`nodeN`) and PID files (`nodeN.pid`) live.
     static let directory = Testbed.directory + "/cluster"

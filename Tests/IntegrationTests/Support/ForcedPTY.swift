@@ -6,7 +6,7 @@ import XCTest
 ///
 /// LXD 5.0.2 sometimes drops the last PTY output of a command that exits right after
 /// writing it (its exec mirror stops reading the PTY when the process dies: protocol
-/// notes §9 item 6, fixed in LXD 5.14; measured in README). So with `lxdLostTail` one
+/// notes §9 item 6, fixed in LXD 5.14; measured in Docs/robustness.md). So with `lxdLostTail` one
 /// retry is allowed, and only for that loss: what arrived must be a proper prefix of the
 /// transcript (a lost tail), never other bytes, and the retry must be complete. Incus 6.0
 /// does not lose it: no retry there.

@@ -6,7 +6,7 @@ import XCTest
 import Glibc
 #endif
 
-/// Names and paths of the test bed (Scripts/testbed and README.md describe it).
+/// Names and paths of the test bed (Scripts/testbed and Docs/testing.md describe it).
 enum Testbed {
     /// The test bed's folder, outside the repository (LXATTACH_TESTBED_DIR overrides).
     static let directory = ProcessInfo.processInfo.environment["LXATTACH_TESTBED_DIR"]

@@ -1,6 +1,6 @@
 // downstream [remote:]instance command…
 //
-// Runs one command through the LXD library (README "From Swift"): prints the remote
+// Runs one command through the LXD library (README "From Swift", Docs/library.md): prints the remote
 // command's stdout and stderr as they came, then `status: N`, and exits 0 (1 with a
 // message on stderr when the library throws).
 import Glibc
