@@ -15,11 +15,12 @@ final class IncusTLSTests: IncusTestCase {
     /// Runs lxattach as the Incus client with INCUS_CONF=conf-incus (remote `tls`).
     @discardableResult
     private func incattachTLS(
-        _ arguments: [String], stdin: CommandInput = .null, timeout: Double = 30,
+        _ arguments: [String], environment: [String: String?] = [:], stdin: CommandInput = .null, timeout: Double = 30,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> CommandResult {
         var env = Self.incusDefaults
         env["INCUS_CONF"] = Testbed.incusConf
+        for (k, v) in environment { env[k] = v }
         return try lxattach(["--incus"] + arguments, environment: env, stdin: stdin, timeout: timeout,
                             file: file, line: line)
     }
@@ -58,15 +59,18 @@ final class IncusTLSTests: IncusTestCase {
         XCTAssertEqual(text.stdoutText, "no newlineend\n", "\(text)")
     }
 
-    /// `--debug`: one TLS connection for the POST, then the 4 websockets' handshakes
-    /// side by side, all resuming its session; and Incus accepts those websockets
-    /// (its requestor check: same client certificate as the POST).
-    func testTLSDebugShowsTheFourWebsocketHandshakesResumed() throws {
-        for _ in 0..<3 {
-            let r = try incattachTLS(["--debug", "exec", tlsC1, "--", "sh", "-c", "echo ok"])
+    /// `--debug`: the five connections of the set-up open at once over Incus's TLS, and
+    /// the next process resumes the kept session on all five; Incus accepts those
+    /// websockets (its requestor check: same client certificate as the POST).
+    func testTLSDebugShowsTheSetUpAndTheNextProcessResumes() throws {
+        let cache = NSTemporaryDirectory() + "lxattach-incus-resume-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        for run in 0..<3 {
+            let r = try incattachTLS(["--debug", "exec", tlsC1, "--", "sh", "-c", "echo ok"], environment: ["XDG_CACHE_HOME": cache])
             XCTAssertEqual(r.status, 0, "\(r)")
             XCTAssertEqual(r.stdoutText, "ok\n", "\(r)")
-            XCTAssertTrue(r.stderrText.contains("with \(Testbed.incusHTTPSAddress) ×4, 4 resumed"), r.stderrText)
+            XCTAssertTrue(r.stderrText.contains("(set-up: 5 connections at once)"), r.stderrText)
+            XCTAssertEqual(r.stderrText.components(separatedBy: ", session resumed").count - 1, run == 0 ? 0 : 5, r.stderrText)
             XCTAssertTrue(r.stderrText.contains("websockets attached: control, 0, 1, 2"), r.stderrText)
         }
     }

@@ -105,8 +105,10 @@ public final class ClusterRouter: Sendable {
         }
     }
 
-    /// Saves what was learned, first waiting up to `seconds` for a member list in flight.
-    public func finish(waitingAtMost seconds: Double = 0.25) {
+    /// Saves what was learned, first waiting up to `seconds` for a member list in flight
+    /// (asked once per remote and cache folder: the first exec on a cluster may end up
+    /// to that much later, the next ones go straight to their members).
+    public func finish(waitingAtMost seconds: Double = 1) {
         guard isEnabled else { return }
         let deadline = Deadline.after(seconds: seconds)
         while state.withLock({ $0.fetching }), !deadline.hasExpired { usleep(5_000) }
