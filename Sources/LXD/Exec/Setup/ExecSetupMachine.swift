@@ -41,6 +41,7 @@ public struct ExecSetupMachine {
     private var operationID: String?
     private var location: String?
     private var secrets: [ExecStream: String] = [:]
+    /// Attached or failed: no more actions.
     private(set) public var isFinished = false
     /// How far the set-up came (for a failure: may another address serve it?).
     private(set) public var stage = SetupFailureStage.connecting

@@ -4,7 +4,9 @@ import Transport
 /// One connection of an exec's set-up: the REST connection that carries the POST and
 /// then the `/wait`, or the connection that becomes one websocket.
 public enum SetupLink: Hashable, Sendable, CustomStringConvertible {
+    /// The connection of the POST, then of the `/wait`.
     case rest
+    /// The connection that becomes the websocket of this stream.
     case socket(ExecStream)
 
     /// "rest", "fd 0", "fd control": for the debug trace.
@@ -27,8 +29,9 @@ public struct ExecSetupPlan: Sendable {
     public var interactive: Bool
     /// An exec waits for its status (`/wait` on the REST connection); a console does not.
     public var awaitsStatus = true
-    /// The Host header and User-Agent of every request.
+    /// The Host header of every request.
     public var host: String
+    /// The User-Agent of every request.
     public var userAgent = HTTPConnection.defaultUserAgent
     /// The query of the `/wait` (`?timeout=-1`, plus `&project=` when one is selected).
     public var waitQuery = "?timeout=-1"
@@ -38,10 +41,11 @@ public struct ExecSetupPlan: Sendable {
     public var connectWhat = "connect"
     /// One Sec-WebSocket-Key per socket (made by the caller: the machine draws no random).
     public var keys: [ExecStream: String]
-    /// Seconds: connecting (TCP and TLS) each connection; the POST's answer; the upgrades
-    /// once the POST is answered.
+    /// Seconds to connect (TCP and TLS) each connection.
     public var connectSeconds: Double = 10
+    /// Seconds from the start for the POST's answer.
     public var postSeconds: Double = 17
+    /// Seconds from the POST's answer for every upgrade's answer.
     public var attachSeconds: Double = 10
 
     /// A plan with the default bounds (10 s to connect, 17 s for the POST, 10 s to attach).
