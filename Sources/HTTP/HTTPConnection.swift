@@ -27,10 +27,15 @@ public final class HTTPConnection {
     public var traceBodyLimit: Int = 2048
     /// False after an error, a close-delimited or `Connection: close` response, an upgrade,
     /// or `close()`.
-    public private(set) var isReusable = true
+    public internal(set) var isReusable = true
 
-    private var pending: [UInt8] = []   // bytes received after the previous response
-    private let scratch: UnsafeMutableRawBufferPointer
+    var pending: [UInt8] = []   // bytes received after the previous response
+    /// The body framing of the last head read with `stopsAfterHead`.
+    var lastFraming: HTTPBodyFraming = .length(0)
+    /// The body being read after `sendReadingHead`, and whether the connection stays open after it.
+    var bodyDecoder: HTTPBodyDecoder?
+    var bodyKeepAlive = false
+    let scratch: UnsafeMutableRawBufferPointer
 
     public init(stream: any ByteStream, host: String, userAgent: String = HTTPConnection.defaultUserAgent,
                 limits: HTTPResponseParser.Limits = HTTPResponseParser.Limits(), trace: ((String) -> Void)? = nil) {
@@ -107,7 +112,7 @@ public final class HTTPConnection {
 
     // MARK: - Wire
 
-    private func writeRequest(_ request: HTTPRequest, deadline: Deadline) throws(HTTPError) {
+    func writeRequest(_ request: HTTPRequest, deadline: Deadline) throws(HTTPError) {
         let bytes = HTTPRequestWriter.serialize(request, host: host, userAgent: userAgent)
         if let trace { trace(HTTPTrace.request(bytes, bodyCount: request.body.count, bodyLimit: traceBodyLimit)) }
         do {
@@ -117,8 +122,8 @@ public final class HTTPConnection {
         }
     }
 
-    private func readResponse(method: String, deadline: Deadline) throws(HTTPError) -> HTTPResponse {
-        var parser = HTTPResponseParser(requestMethod: method, limits: limits)
+    func readResponse(method: String, deadline: Deadline, stopsAfterHead: Bool = false) throws(HTTPError) -> HTTPResponse {
+        var parser = HTTPResponseParser(requestMethod: method, limits: limits, stopsAfterHead: stopsAfterHead)
         var progress = HTTPResponseParser.Progress.needMore
         if !pending.isEmpty {
             let carried = pending
@@ -129,6 +134,7 @@ public final class HTTPConnection {
             if case .complete(let response, let leftover) = progress {
                 pending = leftover
                 if let trace { trace(HTTPTrace.response(response, bodyLimit: traceBodyLimit)) }
+                if stopsAfterHead { lastFraming = parser.framing ?? .length(0) }
                 return response
             }
             let n: Int
@@ -138,6 +144,7 @@ public final class HTTPConnection {
                 throw .transport(error)
             }
             if n == 0 {
+                if stopsAfterHead { throw .connectionClosedEarly }
                 let response = try parser.finish()
                 if let trace { trace(HTTPTrace.response(response, bodyLimit: traceBodyLimit)) }
                 var r = response

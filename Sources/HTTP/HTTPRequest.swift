@@ -32,7 +32,12 @@ public struct HTTPRequest: Sendable, Equatable {
 /// (for any body, and 0 for POST/PUT/PATCH without one), `Connection: keep-alive`
 /// (unless the request sets Connection), blank line, body.
 public enum HTTPRequestWriter {
-    public static func serialize(_ request: HTTPRequest, host: String, userAgent: String) -> [UInt8] {
+    ///
+    /// `streamedBody`: the head of a request whose body follows separately (the request's
+    /// own `body` is ignored): `Content-Length: n` for `.length(n)`, `Transfer-Encoding:
+    /// chunked` for `.chunked`, in the place Content-Length takes.
+    public static func serialize(_ request: HTTPRequest, host: String, userAgent: String,
+                                 streamedBody: HTTPBodyFraming? = nil) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(256 + request.body.count)
         func line(_ s: String) { out.append(contentsOf: s.utf8); out.append(13); out.append(10) }
@@ -43,11 +48,16 @@ public enum HTTPRequestWriter {
             && !asciiCaseInsensitiveEquals(field.name, "Content-Length") {
             line("\(field.name): \(field.value)")
         }
-        let needsLength = !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method)
-        if needsLength { line("Content-Length: \(request.body.count)") }
+        switch streamedBody {
+        case .length(let n)?: line("Content-Length: \(n)")
+        case .chunked?, .untilClose?: line("Transfer-Encoding: chunked")
+        case nil:
+            let needsLength = !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method)
+            if needsLength { line("Content-Length: \(request.body.count)") }
+        }
         if !request.headers.contains("Connection") { line("Connection: keep-alive") }
         out.append(13); out.append(10)
-        out.append(contentsOf: request.body)
+        if streamedBody == nil { out.append(contentsOf: request.body) }
         return out
     }
 }

@@ -41,9 +41,17 @@ public struct HTTPResponseParser: Sendable {
     private var response = HTTPResponse(status: 0)
     private var trailerBytes = 0
 
-    public init(requestMethod: String = "GET", limits: Limits = Limits()) {
+    /// Set: `.complete` comes right after the head (body empty, every body byte in
+    /// `leftover`), and `framing` says how the body is delimited, for a caller that
+    /// streams it (`HTTPBodyDecoder`) instead of holding it. No body size limit applies.
+    public let stopsAfterHead: Bool
+    /// How the body is delimited; set when `stopsAfterHead` completes.
+    public private(set) var framing: HTTPBodyFraming?
+
+    public init(requestMethod: String = "GET", limits: Limits = Limits(), stopsAfterHead: Bool = false) {
         self.requestMethod = requestMethod
         self.limits = limits
+        self.stopsAfterHead = stopsAfterHead
     }
 
     /// True when the body runs until the connection closes (call `finish()` at EOF).
@@ -63,6 +71,7 @@ public struct HTTPResponseParser: Sendable {
                     i += 1
                     if b == 10, headEnded() {
                         try finishHead()
+                        if stopsAfterHead { stopAfterHead() }
                         break
                     }
                     if line.count > limits.maxHeaderBytes { throw .headerTooLarge(limit: limits.maxHeaderBytes) }
@@ -163,6 +172,18 @@ public struct HTTPResponseParser: Sendable {
 
     // MARK: - Head
 
+    /// The body's framing from the state the head left, then done.
+    private mutating func stopAfterHead() {
+        switch state {
+        case .head: return                       // an interim 1xx: the real head follows
+        case .fixedBody(let remaining): framing = .length(remaining)
+        case .chunkSizeLine: framing = .chunked
+        case .untilClose: framing = .untilClose
+        default: framing = .length(0)
+        }
+        state = .done
+    }
+
     private func headEnded() -> Bool {
         let c = line.count
         if c >= 2 && line[c - 2] == 10 { return true }                          // \n\n
@@ -229,8 +250,8 @@ public struct HTTPResponseParser: Sendable {
                 }
             }
             let length = value ?? 0
-            if length > limits.maxBodyBytes { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
-            response.body.reserveCapacity(length)
+            if length > limits.maxBodyBytes && !stopsAfterHead { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            if !stopsAfterHead { response.body.reserveCapacity(length) }
             state = length == 0 ? .done : .fixedBody(remaining: length)
             return
         }
