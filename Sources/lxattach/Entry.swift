@@ -36,6 +36,8 @@ struct LXAttach: ParsableCommand {
             let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
             if null >= 0, null != fd { dup2(null, fd); close(null) }
         }
+        if let persona = ClientPersona.current { AsLXCMain.run(persona, arguments: CommandLine.arguments) }
+        if CommandLine.arguments.dropFirst().first == "file" { FileCommandLine.run(Array(CommandLine.arguments.dropFirst(2))) }
         let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         let options = arguments.prefix { $0 != "--" }
         if arguments.first == "exec", !options.contains(where: { ["-h", "--help", "--version"].contains($0) }) {

@@ -36,7 +36,10 @@ struct Failure: Error {
         self.message = message
         self.status = status
     }
+    /// The error it was made from, if any (lxc mode words some of them as lxc does).
+    var cause: (any Error)?
     init(_ error: any Error) {
         self.message = "\(error)"
+        self.cause = error
     }
 }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Glibc
+
+/// lxattach started as `lxc` or `incus`: that client's grammar, words and exit statuses
+/// for exec, file push and file pull (its own errors exit 1); every other command is the
+/// real client's (exec(3): same process, arguments untouched).
+enum AsLXCMain {
+    static func run(_ persona: ClientPersona, arguments: [String]) -> Never {
+        switch LXCCommandLine.parse(Array(arguments.dropFirst())) {
+        case .handOver:
+            RealClient.handOver(persona, arguments: arguments)
+        case .help:
+            Output.out(LXCExecHelp.text(for: persona))
+            exit(0)
+        case .usage(let message, let help):
+            if help { Output.out(LXCExecHelp.text(for: persona)) }
+            Output.error(message)
+            exit(1)
+        case .exec(let exec):
+            finish(persona) { try exec.run(as: persona) }
+        case .file(let file):
+            finish(persona) {
+                if file.push { try FilePush(arguments: file, persona: persona).run() }
+                else { try FilePull(arguments: file, persona: persona).run() }
+            }
+        }
+    }
+
+    /// Runs `body` and exits: 0, the command's status, or 1 with the client's words.
+    static func finish(_ persona: ClientPersona, _ body: () throws -> Void) -> Never {
+        do {
+            try body()
+            exit(0)
+        } catch let status as ExitCode {
+            exit(status.rawValue)
+        } catch let failure as Failure {
+            Output.error(LXCErrors.message(for: failure, persona: persona))
+            exit(1)
+        } catch {
+            Output.error(LXCErrors.message(for: Failure(error), persona: persona))
+            exit(1)
+        }
+    }
+}
