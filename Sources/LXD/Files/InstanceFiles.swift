@@ -20,12 +20,14 @@ public struct InstanceFileInfo: Sendable, Equatable {
         self.gid = gid
     }
 
+    /// From an answer's headers: LXD's `X-LXD-*`, or Incus's `X-Incus-*`.
     init?(_ headers: HTTPHeaders) {
-        guard let kind = headers["X-LXD-type"].flatMap(Kind.init(rawValue:)) else { return nil }
+        func field(_ name: String) -> String? { headers["X-LXD-" + name] ?? headers["X-Incus-" + name] }
+        guard let kind = field("type").flatMap(Kind.init(rawValue:)) else { return nil }
         self.kind = kind
-        mode = headers["X-LXD-mode"].flatMap { UInt32($0, radix: 8) } ?? 0o644
-        uid = headers["X-LXD-uid"].flatMap { Int64($0) } ?? 0
-        gid = headers["X-LXD-gid"].flatMap { Int64($0) } ?? 0
+        mode = field("mode").flatMap { UInt32($0, radix: 8) } ?? 0o644
+        uid = field("uid").flatMap { Int64($0) } ?? 0
+        gid = field("gid").flatMap { Int64($0) } ?? 0
     }
 }
 
@@ -168,13 +170,16 @@ public struct InstanceFiles: Sendable {
         _ = try LXDResponse.decode(answer)
     }
 
+    /// The request's headers, named as the daemon names them (`X-Incus-*` for Incus,
+    /// which also reads LXD's).
     func headers(_ kind: InstanceFileInfo.Kind, _ a: Attributes) -> HTTPHeaders {
+        let prefix = client.remote.protocol == .incus ? "X-Incus-" : "X-LXD-"
         var h = HTTPHeaders()
-        if let gid = a.gid { h.add("X-LXD-gid", String(gid)) }
-        if let mode = a.mode { h.add("X-LXD-mode", Self.octal(mode)) }
-        h.add("X-LXD-type", kind.rawValue)
-        if let uid = a.uid { h.add("X-LXD-uid", String(uid)) }
-        if kind == .file { h.add("X-LXD-write", "overwrite") }
+        if let gid = a.gid { h.add(prefix + "gid", String(gid)) }
+        if let mode = a.mode { h.add(prefix + "mode", Self.octal(mode)) }
+        h.add(prefix + "type", kind.rawValue)
+        if let uid = a.uid { h.add(prefix + "uid", String(uid)) }
+        if kind == .file { h.add(prefix + "write", "overwrite") }
         return h
     }
 

@@ -173,4 +173,19 @@ final class FileTransferTests: XCTestCase {
         XCTAssertEqual(local.first, local.last)
         XCTAssertEqual(local.first.map(String.init), inside.trimmingCharacters(in: .newlines))
     }
+
+    /// Incus answers with X-Incus-* headers (and reads LXD's): the same round trip.
+    func testIncus() throws {
+        let i = DebianBed.incusRunning[0]
+        let path = "/tmp/asx-incus-\(getpid())"
+        let push = try asIncus(["file", "push", "--quiet", "--uid", "1000", "--mode", "0604", "-", "local:\(i)/\(path)"], stdin: .text("incus\n"))
+        XCTAssertEqual(push.status, 0, "\(push)")
+        XCTAssertEqual(try runCommand("/usr/bin/incus", ["exec", i, "--", "stat", "-c", "%a %u", path], environment: ["INCUS_CONF": nil]).stdoutText,
+                       "604 1000\n")
+        let dir = AsLXCBed.scratch("incus")
+        XCTAssertEqual(try asIncus(["file", "pull", "--quiet", "\(i)\(path)", dir + "/f"]).status, 0)
+        XCTAssertEqual(FileManager.default.contents(atPath: dir + "/f"), Data("incus\n".utf8))
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: dir + "/f")[.posixPermissions] as? Int), 0o604)
+        _ = try runCommand("/usr/bin/incus", ["exec", i, "--", "rm", "-f", path], environment: ["INCUS_CONF": nil])
+    }
 }

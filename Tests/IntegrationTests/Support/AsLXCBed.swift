@@ -30,7 +30,10 @@ enum AsLXCBed {
                 case " $* " in *" --help "*|*" -h "*) exec /usr/bin/\(name) "$@" ;; esac
                 for a in "$@"; do
                     case $a in
-                        exec|file) echo "STUB: the real \(name) was called for $a: $*" >&2; exit 99 ;;
+                        exec|file)
+                            echo "\(name) $*" >>"\(dir)/stub-calls.log"
+                            echo "STUB: the real \(name) was called for $a: $*" >&2
+                            exit 99 ;;
                         -*) ;;
                         *) break ;;
                     esac
@@ -44,6 +47,8 @@ enum AsLXCBed {
     }()
 
     static var links: String { directory + "/links" }
+    /// Every exec or file command that reached a stub (the real client), one per line.
+    static var stubCalls: String { (try? String(contentsOfFile: directory + "/stub-calls.log", encoding: .utf8)) ?? "" }
     static var stubs: String { directory + "/stubs" }
 
     /// PATH: the links, the stubs, then the system (the real clients are reached only
