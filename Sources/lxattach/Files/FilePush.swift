@@ -72,7 +72,8 @@ struct FilePush {
             sent += n
             return n
         }
-        if !quiet { Progress.done("Pushing \(source) to \(path)", bytes: sent, since: started) }
+        // lxc shows no progress for stdin.
+        if !quiet && source != "-" { Progress.done("Pushing \(source) to \(path)", bytes: sent, since: started) }
     }
 
     var quiet: Bool { arguments.global.quiet }
