@@ -21,7 +21,8 @@ struct LXAttach: ParsableCommand {
                 otherwise exits with the remote command's status.
                 """,
             version: version,
-            subcommands: [ExecCommand.self, ShellCommand.self, ConsoleCommand.self, OperationCommand.self, RemoteCommand.self, InfoCommand.self]
+            subcommands: [ExecCommand.self, ShellCommand.self, ConsoleCommand.self, FileCommand.self, OperationCommand.self,
+                          RemoteCommand.self, InfoCommand.self]
         )
     }
 
@@ -109,7 +110,7 @@ struct LXAttach: ParsableCommand {
 
     /// The subcommands: each leaf's name under its parent (empty: no children).
     static let leaves: [String: Set<String>] = [
-        "exec": [], "shell": [], "console": [], "info": [],
+        "exec": [], "shell": [], "console": [], "info": [], "file": ["push", "pull"],
         "operation": ["list", "ls", "show", "delete", "rm", "wait", "output", "watch"], "remote": ["list", "ls"],
     ]
 
