@@ -46,6 +46,20 @@ final class LXCModeExecTests: XCTestCase {
         }
     }
 
+    /// A signal to the client is forwarded to the command, whose status says so.
+    func testSignalsToTheClientReachTheCommand() throws {
+        for (signal, status) in [(SIGTERM, Int32(143)), (SIGHUP, Int32(129))] {
+            let held = try BackgroundProcess(AsLXCBed.links + "/lxc", ["exec", c, "--", "sleep", "30"],
+                                             environment: ["LXD_CONF": Testbed.conf, "PATH": AsLXCBed.path])
+            // Wait until the command runs in the instance before signalling the client.
+            waitUntil("sleep 30 running in \(c)", timeout: 20) {
+                (try? lxc("exec", c, "--", "pgrep", "-f", "^sleep 30$"))?.status == 0
+            }
+            held.signal(signal)
+            XCTAssertEqual(held.exitStatus(timeout: 20), status, "signal \(signal): \(held.stderr)")
+        }
+    }
+
     func testUserGroupCwd() throws {
         let r = try asLXC(["exec", c, "--user", "1000", "--group", "2000", "--cwd", "/home/user", "--", "sh", "-c", "id -u; id -g; pwd"])
         XCTAssertEqual(r.stdoutText, "1000\n2000\n/home/user\n", "\(r)")
