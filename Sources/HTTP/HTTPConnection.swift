@@ -35,6 +35,9 @@ public final class HTTPConnection {
     /// The body being read after `sendReadingHead`, and whether the connection stays open after it.
     var bodyDecoder: HTTPBodyDecoder?
     var bodyKeepAlive = false
+    /// The read buffer of streamed bodies (256 KiB, made on first use: a 1 GiB pull in
+    /// 16 KiB reads costs a third more CPU).
+    var bodyScratch: UnsafeMutableRawBufferPointer?
     let scratch: UnsafeMutableRawBufferPointer
 
     public init(stream: any ByteStream, host: String, userAgent: String = HTTPConnection.defaultUserAgent,
@@ -47,7 +50,10 @@ public final class HTTPConnection {
         self.scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        bodyScratch?.deallocate()
+    }
 
     /// Closes the underlying stream.
     public func close() {

@@ -78,8 +78,10 @@ extension HTTPConnection {
                 pending = Array(carried[used...])
             }
             if decoder.isComplete { return finishBody() }
+            let buffer = bodyScratch ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+            bodyScratch = buffer
             let n: Int
-            do { n = try stream.readSome(into: scratch, deadline: .after(seconds: stepSeconds)) } catch {
+            do { n = try stream.readSome(into: buffer, deadline: .after(seconds: stepSeconds)) } catch {
                 throw HTTPError.transport(error)
             }
             if n == 0 {
@@ -87,8 +89,8 @@ extension HTTPConnection {
                 close()
                 return false
             }
-            let used = try decoder.decode(UnsafeRawBufferPointer(rebasing: scratch[0..<n]), sink: sink)
-            if used < n { pending = Array(scratch[used..<n]) }
+            let used = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), sink: sink)
+            if used < n { pending = Array(buffer[used..<n]) }
             if decoder.isComplete { return finishBody() }
             bodyDecoder = decoder
             return true
