@@ -19,7 +19,7 @@ enum AsLXCMain {
         case .exec(let exec):
             finish(persona) { try exec.run(as: persona) }
         case .file(let file):
-            finish(persona) {
+            finish(persona, files: true) {
                 if file.push { try FilePush(arguments: file, persona: persona).run() }
                 else { try FilePull(arguments: file, persona: persona).run() }
             }
@@ -27,17 +27,17 @@ enum AsLXCMain {
     }
 
     /// Runs `body` and exits: 0, the command's status, or 1 with the client's words.
-    static func finish(_ persona: ClientPersona, _ body: () throws -> Void) -> Never {
+    static func finish(_ persona: ClientPersona, files: Bool = false, _ body: () throws -> Void) -> Never {
         do {
             try body()
             exit(0)
         } catch let status as ExitCode {
             exit(status.rawValue)
         } catch let failure as Failure {
-            Output.error(LXCErrors.message(for: failure, persona: persona))
+            Output.error(LXCErrors.message(for: failure, persona: persona, files: files))
             exit(1)
         } catch {
-            Output.error(LXCErrors.message(for: Failure(error), persona: persona))
+            Output.error(LXCErrors.message(for: Failure(error), persona: persona, files: files))
             exit(1)
         }
     }

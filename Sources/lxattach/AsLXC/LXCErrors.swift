@@ -7,13 +7,15 @@ import Transport
 /// "Instance not found"). Most daemon messages are already the client's own; what lxc
 /// adds is how it says it could not reach the daemon.
 enum LXCErrors {
-    /// The message to print after "Error: ".
-    static func message(for failure: Failure, persona: ClientPersona) -> String {
+    /// The message to print after "Error: " (`files`: for file push/pull, where Incus's
+    /// client says a missing path as Go says it).
+    static func message(for failure: Failure, persona: ClientPersona, files: Bool = false) -> String {
         guard let cause = failure.cause else { return failure.message }
         var transport: TransportError?
+        if files, persona == .incus, let e = cause as? LXDError, case .api(404, "Not Found") = e { return "file does not exist" }
         if let e = cause as? LXDError, case .transport(let t) = e { transport = t }
         if let t = cause as? TransportError { transport = t }
-        if let f = cause as? Failure { return message(for: f, persona: persona) }
+        if let f = cause as? Failure { return message(for: f, persona: persona, files: files) }
         guard let transport else { return failure.message }
         return unreachable(transport, persona: persona) ?? failure.message
     }

@@ -49,6 +49,23 @@ final class AsLXCTableTests: XCTestCase {
         Row(what: "file push to a missing folder", arguments: ["file", "push", "-", "\(c)/nonexistent/x"], stdin: "x"),
     ]
 
+    static let i = DebianBed.incusRunning[0]
+
+    /// Incus: the real client against the `incus` link (lxattach's own column as above).
+    static let incusRows: [Row] = [
+        Row(what: "unknown instance", arguments: ["exec", "lxa-nonexistent", "--", "true"]),
+        Row(what: "stopped instance", arguments: ["exec", DebianBed.incusStopped, "--", "true"]),
+        Row(what: "unknown project", arguments: ["--project", "nosuch", "exec", i, "--", "true"]),
+        Row(what: "daemon unreachable (INCUS_SOCKET=/nonexistent)", arguments: ["exec", i, "--", "true"],
+            environment: ["INCUS_SOCKET": "/nonexistent"]),
+        Row(what: "--env K without = (K=local here)", arguments: ["exec", "--env", "K", i, "--", "sh", "-c", "echo \"K=$K\""],
+            environment: ["K": "local"]),
+        Row(what: "no command", arguments: ["exec", i]),
+        Row(what: "file pull of a missing file", arguments: ["file", "pull", "--quiet", "\(i)/nonexistent", "-"]),
+        Row(what: "file push to a missing folder", arguments: ["file", "push", "--quiet", "-", "\(i)/nonexistent/x"], stdin: "x"),
+        Row(what: "file pull to stdout", arguments: ["file", "pull", "--quiet", "\(i)/etc/debian_version", "-"]),
+    ]
+
     /// What a script sees: status, first stdout line, first stderr line (rates and
     /// carriage returns of a progress line shown as `…`).
     static func cell(_ r: CommandResult) -> String {
@@ -71,29 +88,48 @@ final class AsLXCTableTests: XCTestCase {
         return parts.joined(separator: "; ")
     }
 
-    static func render() throws -> String {
+    /// The table for `rows` run by the real client at `real`, the link `link`, and lxattach.
+    static func render(_ rows: [Row], real: String, link: String, base: [String: String?]) throws -> String {
         let dir = AsLXCBed.scratch("table")
-        _ = try lxc("exec", c, "--", "sh", "-c", "mkdir -p /tmp/asx-table-evil && echo x > /tmp/asx-table-evil/ok && ln -sf /etc/passwd /tmp/asx-table-evil/passwd")
+        let client = URL(fileURLWithPath: real).lastPathComponent
         var lines = [
-            "| Situation | Arguments | real `lxc` (LXD 5.0.2) | lxattach as `lxc` | `lxattach` |",
+            "| Situation | Arguments | real `\(client)` | lxattach as `\(client)` | `lxattach\(client == "incus" ? " --incus" : "")` |",
             "|---|---|---|---|---|",
         ]
         for row in rows {
             var cells: [String] = []
-            let env: [String: String?] = row.environment.merging(["LXD_CONF": Testbed.conf]) { a, _ in a }
+            var env = base
+            for (k, v) in row.environment { env[k] = v }
+            env["PATH"] = AsLXCBed.path
             let stdin: CommandInput = row.stdin.map { .text($0) } ?? .null
-            for program in ["/usr/bin/lxc", AsLXCBed.links + "/lxc", try Built.lxattach()] {
+            for (program, extra) in [(real, [String]()), (link, []), (try Built.lxattach(), client == "incus" ? ["--incus"] : [])] {
                 try? FileManager.default.removeItem(atPath: dir + "/out")
-                var programEnv = env
-                programEnv["PATH"] = AsLXCBed.path
-                let r = try runCommand(program, row.arguments, environment: programEnv, stdin: stdin, directory: dir)
+                // lxattach takes --incus after the verb (exec/file push/file pull).
+                var args = row.arguments
+                if !extra.isEmpty, let verb = args.firstIndex(where: { $0 == "exec" || $0 == "push" || $0 == "pull" }) {
+                    args.insert(contentsOf: extra, at: verb + 1)
+                }
+                let r = try runCommand(program, args, environment: env, stdin: stdin, directory: dir)
                 cells.append(cell(r))
             }
             let args = row.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             lines.append("| \(row.what) | `\(args.replacingOccurrences(of: "|", with: "\\|"))` | " + cells.joined(separator: " | ") + " |")
         }
-        _ = try lxc("exec", c, "--", "rm", "-rf", "/tmp/asx-table-evil", "/tmp/asx-table")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func render() throws -> String {
+        _ = try lxc("exec", c, "--", "sh", "-c", "mkdir -p /tmp/asx-table-evil && echo x > /tmp/asx-table-evil/ok && ln -sf /etc/passwd /tmp/asx-table-evil/passwd")
+        defer { _ = try? lxc("exec", c, "--", "rm", "-rf", "/tmp/asx-table-evil", "/tmp/asx-table") }
+        return try render(rows, real: "/usr/bin/lxc", link: AsLXCBed.links + "/lxc", base: ["LXD_CONF": Testbed.conf])
+    }
+
+    static func renderIncus() throws -> String {
+        // A config folder with the config.yml incus writes on its first run (without one it
+        // prints its first-run banner): the local socket only.
+        let conf = AsLXCBed.scratch("incus-conf")
+        _ = try runCommand("/usr/bin/incus", ["remote", "list"], environment: ["INCUS_CONF": conf])
+        return try render(incusRows, real: "/usr/bin/incus", link: AsLXCBed.links + "/incus", base: ["INCUS_CONF": conf])
     }
 
     static var docPath: String {
@@ -101,19 +137,27 @@ final class AsLXCTableTests: XCTestCase {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Docs/as-lxc.md").path
     }
 
-    func testTheDocsTableIsWhatTheProgramsDo() throws {
-        let begin = "<!-- table: generated by AsLXCTableTests, LXATTACH_UPDATE_DOCS=1 to rewrite -->\n"
-        let end = "<!-- end of table -->\n"
-        let table = try Self.render()
+    /// Replaces (LXATTACH_UPDATE_DOCS=1) or checks the table between `marker`'s lines.
+    private func check(_ marker: String, _ table: String) throws {
+        let begin = "<!-- \(marker): generated by AsLXCTableTests, LXATTACH_UPDATE_DOCS=1 to rewrite -->\n"
+        let end = "<!-- end of \(marker) -->\n"
         let doc = try String(contentsOfFile: Self.docPath, encoding: .utf8)
         guard let b = doc.range(of: begin), let e = doc.range(of: end), b.upperBound <= e.lowerBound else {
-            return XCTFail("\(Self.docPath) has no table markers")
+            return XCTFail("\(Self.docPath) has no \(marker) markers")
         }
         let current = String(doc[b.upperBound..<e.lowerBound])
         if ProcessInfo.processInfo.environment["LXATTACH_UPDATE_DOCS"] == "1" {
             try (String(doc[..<b.upperBound]) + table + String(doc[e.lowerBound...])).write(toFile: Self.docPath, atomically: true, encoding: .utf8)
             return
         }
-        XCTAssertEqual(current, table, "Docs/as-lxc.md's table is stale: rerun with LXATTACH_UPDATE_DOCS=1")
+        XCTAssertEqual(current, table, "Docs/as-lxc.md's \(marker) is stale: rerun with LXATTACH_UPDATE_DOCS=1")
+    }
+
+    func testTheDocsTableIsWhatTheProgramsDo() throws {
+        try check("table", try Self.render())
+    }
+
+    func testTheIncusTableIsWhatTheProgramsDo() throws {
+        try check("incus table", try Self.renderIncus())
     }
 }
