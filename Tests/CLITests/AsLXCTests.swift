@@ -1,4 +1,5 @@
 import Foundation
+import LXD
 import XCTest
 
 @testable import lxattach
@@ -169,6 +170,11 @@ final class AsLXCTests: XCTestCase {
                        "The incus daemon doesn't appear to be started (socket path: /x)")
         XCTAssertEqual(LXCErrors.unreachable(.tcpConnectFailed(host: "127.0.0.1", port: 9, errno: ECONNREFUSED), persona: .lxc),
                        "Get \"https://127.0.0.1:9/1.0\": dial tcp 127.0.0.1:9: connect: connection refused")
+        // Incus's client says a missing path of file push/pull as Go's fs error.
+        let missing = Failure(LXDError.api(code: 404, message: "Not Found"))
+        XCTAssertEqual(LXCErrors.message(for: missing, persona: .incus, files: true), "file does not exist")
+        XCTAssertEqual(LXCErrors.message(for: missing, persona: .lxc, files: true), "Not Found")
+        XCTAssertEqual(LXCErrors.message(for: missing, persona: .incus), "Not Found")
         XCTAssertEqual(Progress.rate(18_690_000), "18.69MB")
         XCTAssertEqual(Progress.rate(999), "999B")
     }
