@@ -4,15 +4,25 @@ import Transport
 
 /// What the daemon says a path in an instance is (`X-LXD-type/mode/uid/gid`).
 public struct InstanceFileInfo: Sendable, Equatable {
+    /// The three kinds the file API knows.
     public enum Kind: String, Sendable {
-        case file, directory, symlink
+        /// A regular file: its contents are the body.
+        case file
+        /// A folder: the body lists its entries.
+        case directory
+        /// A symlink: the body is its target (LXD makes it absolute).
+        case symlink
     }
+    /// What the path is.
     public var kind: Kind
     /// Permission bits (`X-LXD-mode`, octal on the wire).
     public var mode: UInt32
+    /// Owner (`X-LXD-uid`).
     public var uid: Int64
+    /// Group (`X-LXD-gid`).
     public var gid: Int64
 
+    /// A description with these values.
     public init(kind: Kind, mode: UInt32, uid: Int64, gid: Int64) {
         self.kind = kind
         self.mode = mode
@@ -35,9 +45,12 @@ public struct InstanceFileInfo: Sendable, Equatable {
 /// contents stream both ways, never held whole (a 1 GiB push or pull runs in a few
 /// hundred KiB); listings, symlink targets and error envelopes are small and read whole.
 public struct InstanceFiles: Sendable {
+    /// The client of the instance's remote (and project).
     public let client: LXDClient
+    /// The instance's name.
     public let instance: String
 
+    /// The files of `instance`, reached through `client`.
     public init(client: LXDClient, instance: String) {
         self.client = client
         self.instance = instance
@@ -68,8 +81,11 @@ public struct InstanceFiles: Sendable {
 
     /// What a GET of `path` found: a file's contents went to the sink.
     public enum Pulled: Sendable, Equatable {
+        /// A file, whose contents went to the sink.
         case file(InstanceFileInfo)
+        /// A folder and the names in it.
         case directory(InstanceFileInfo, entries: [String])
+        /// A symlink and where it points.
         case symlink(InstanceFileInfo, target: String)
     }
 
@@ -118,9 +134,13 @@ public struct InstanceFiles: Sendable {
     /// Ownership and permissions of something created by a push (nil: the daemon's
     /// default, root and 0644 / 0755).
     public struct Attributes: Sendable, Equatable {
+        /// Owner.
         public var uid: Int64?
+        /// Group.
         public var gid: Int64?
+        /// Permission bits.
         public var mode: UInt32?
+        /// Attributes with these values (nil: the daemon's default).
         public init(uid: Int64? = nil, gid: Int64? = nil, mode: UInt32? = nil) {
             self.uid = uid
             self.gid = gid
