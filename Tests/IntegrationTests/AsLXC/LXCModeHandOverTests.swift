@@ -56,10 +56,16 @@ final class LXCModeHandOverTests: XCTestCase {
     }
 
     /// An instance of this test's own: stopped under a running exec (137, as LXD's
-    /// exec.sh expects), environment.* from its config, and one operation per exec.
+    /// exec.sh expects), environment.* from its config and a profile, one operation per exec.
     func testOwnInstanceStopEnvironmentAndOperation() throws {
         let name = "lxa-asx-\(getpid() % 100_000)"
-        XCTAssertEqual(try lxc("launch", DebianBed.image, name, "-c", "environment.FROM_CONFIG=yes", timeout: 120).status, 0)
+        // A profile of our own carries environment.* too (the default profile is shared).
+        let profile = name + "-env"
+        XCTAssertEqual(try lxc("profile", "create", profile).status, 0)
+        defer { _ = try? lxc("profile", "delete", profile) }
+        XCTAssertEqual(try lxc("profile", "set", profile, "environment.FROM_PROFILE", "p").status, 0)
+        XCTAssertEqual(try lxc("launch", DebianBed.image, name, "-p", "default", "-p", profile,
+                               "-c", "environment.FROM_CONFIG=yes", timeout: 120).status, 0)
         defer { _ = try? lxc("delete", "--force", name, timeout: 60) }
 
         // operations.sh: `exec -T` leaves exactly one operation, successful (this instance's
@@ -72,8 +78,8 @@ final class LXCModeHandOverTests: XCTestCase {
             return (op["description"] as? String) == "Executing command" && instances.contains { $0.hasSuffix("/instances/" + name) }
         }
         XCTAssertEqual(execs.map { $0["status"] as? String ?? "?" }, ["Success"], "\(ops)")
-        let env = try asLXC(["exec", name, "--", "sh", "-c", "echo $FROM_CONFIG"])
-        XCTAssertEqual(env.stdoutText, "yes\n", "\(env)")
+        let env = try asLXC(["exec", name, "--", "sh", "-c", "echo $FROM_CONFIG $FROM_PROFILE"])
+        XCTAssertEqual(env.stdoutText, "yes p\n", "\(env)")
 
         let held = try BackgroundProcess(AsLXCBed.links + "/lxc", ["exec", name, "--", "sleep", "60"],
                                          environment: ["LXD_CONF": Testbed.conf, "PATH": AsLXCBed.path])
