@@ -17,13 +17,21 @@ enum AsLXCMain {
             Output.error(message)
             exit(1)
         case .exec(let exec):
+            pinFlavor(persona)
             finish(persona) { try exec.run(as: persona) }
         case .file(let file):
+            pinFlavor(persona)
             finish(persona, files: true) {
                 if file.push { try FilePush(arguments: file, persona: persona).run() }
                 else { try FilePull(arguments: file, persona: persona).run() }
             }
         }
+    }
+
+    /// `lxc` is LXD's client and `incus` Incus's, whatever LXATTACH_FLAVOR says (it would
+    /// otherwise win over the name: ClientFlavor.select).
+    static func pinFlavor(_ persona: ClientPersona) {
+        setenv("LXATTACH_FLAVOR", persona == .incus ? "incus" : "lxd", 1)
     }
 
     /// Runs `body` and exits: 0, the command's status, or 1 with the client's words.

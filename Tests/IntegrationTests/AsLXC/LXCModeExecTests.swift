@@ -82,6 +82,8 @@ final class LXCModeExecTests: XCTestCase {
         XCTAssertEqual(try asLXC(["--quiet", "exec", c, "--", "echo", "--project", "x"]).stdoutText, "--project x\n")
         XCTAssertEqual(try asLXC(["-v", "--debug", "exec", "local:\(c)", "--", "true"]).status, 0)
         XCTAssertEqual(try asLXC(["--force-local", "exec", c, "--mode=non-interactive", "--", "echo", "ok"]).stdoutText, "ok\n")
+        // `lxc` is LXD's client whatever LXATTACH_FLAVOR says.
+        XCTAssertEqual(try asLXC(["exec", c, "--", "echo", "lxd"], environment: ["LXATTACH_FLAVOR": "incus"]).stdoutText, "lxd\n")
         // lxc takes any other --mode word for auto.
         XCTAssertEqual(try asLXC(["exec", "--mode=whatever", c, "--", "echo", "ok"]).stdoutText, "ok\n")
     }
