@@ -22,6 +22,24 @@ extension HTTPConnection {
         try head.withUnsafeBytes { try put($0) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 * 1024, alignment: 16)
         defer { buffer.deallocate() }
+        do {
+            try sendBody(length: length, buffer: buffer, put: put, source: source)
+        } catch let error as HTTPError {
+            // The daemon may answer before it has read the body (an unknown instance, a
+            // missing folder) and close: its answer says why, the broken pipe does not.
+            guard case .transport = error, let early = try? readResponse(method: request.method, deadline: .after(seconds: 2)) else {
+                throw error
+            }
+            return early
+        }
+        let response = try readResponse(method: request.method, deadline: .after(seconds: stepSeconds))
+        isReusable = response.keepAlive
+        return response
+    }
+
+    /// The body loop of `send(_:streamingBodyOf:…)`.
+    private func sendBody(length: Int?, buffer: UnsafeMutableRawBufferPointer, put: (UnsafeRawBufferPointer) throws -> Void,
+                          source: (UnsafeMutableRawBufferPointer) throws -> Int) throws {
         var sent = 0
         while true {
             // Room in front of the data for the chunk header (at most 15 hex digits + CRLF).
@@ -43,9 +61,6 @@ extension HTTPConnection {
         }
         if let length, sent != length { throw HTTPError.malformedResponse("request body of \(sent) bytes, not its Content-Length \(length)") }
         if length == nil { try HTTPChunkedEncoder.end.withUnsafeBytes { try put($0) } }
-        let response = try readResponse(method: request.method, deadline: .after(seconds: stepSeconds))
-        isReusable = response.keepAlive
-        return response
     }
 
     /// Sends `request` and reads the response's head only (its `body` is empty); the body

@@ -150,4 +150,29 @@ final class HTTPStreamingTests: XCTestCase {
         connection.close()
         wait(for: [done], timeout: 10)
     }
+
+    /// A server that answers after the head and closes without reading the body: its
+    /// answer comes back, not the broken pipe of the upload.
+    func testAnEarlyAnswerWinsOverTheBrokenPipe() throws {
+        let server = try UnixTestServer()
+        let done = server.serve { fd in
+            _ = readHead(fd)
+            writeString(fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found")
+            shutdown(fd, Int32(SHUT_WR))
+            usleep(200_000)
+        }
+        let connection = HTTPConnection(stream: try UnixStream.connect(path: server.path, deadline: .after(seconds: 5)), host: "u")
+        var left = 64 << 20
+        let answer = try connection.send(HTTPRequest(method: "POST", target: "/up"), streamingBodyOf: left, stepSeconds: 5) { buffer in
+            let n = min(left, buffer.count)
+            left -= n
+            return n
+        }
+        XCTAssertEqual(answer.status, 404)
+        XCTAssertEqual(answer.bodyText, "not found")
+        XCTAssertFalse(connection.isReusable)
+        XCTAssertGreaterThan(left, 0, "the upload stopped early")
+        connection.close()
+        wait(for: [done], timeout: 10)
+    }
 }

@@ -129,6 +129,19 @@ final class FileTransferTests: XCTestCase {
         }
     }
 
+    /// The daemon answers a push to an unknown instance or a missing folder before it
+    /// reads the body: its words, not a broken pipe, even for 50 MB.
+    func testALargePushRefusedEarlySaysWhy() throws {
+        let dir = AsLXCBed.scratch("early")
+        write(dir + "/big", [UInt8](repeating: 7, count: 50_000_000))
+        let instance = try asLXC(["file", "push", "-q", dir + "/big", "lxa-nonexistent/tmp/x"])
+        XCTAssertEqual(instance.status, 1)
+        XCTAssertEqual(instance.stderrText, "Error: Instance not found\n")
+        let folder = try asLXC(["file", "push", "-q", dir + "/big", "\(c)/nonexistent/x"])
+        XCTAssertEqual(folder.status, 1)
+        XCTAssertEqual(folder.stderrText, "Error: Not Found\n")
+    }
+
     func testProjects() throws {
         let p = ["--project", Testbed.project]
         let push = try asLXC(p + ["file", "push", "-q", "-", "\(Testbed.projectInstance)/tmp/asx-\(getpid())"], stdin: .text("proj"))
