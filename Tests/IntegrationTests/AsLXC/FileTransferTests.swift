@@ -142,6 +142,41 @@ final class FileTransferTests: XCTestCase {
         XCTAssertEqual(folder.stderrText, "Error: Not Found\n")
     }
 
+    /// Where things land (folder or not, trailing slash or not, -p, -r): the same as with
+    /// the real lxc, case by case, status and stderr too.
+    func testPathsLandWhereTheRealLxcPutsThem() throws {
+        let dir = AsLXCBed.scratch("shapes")
+        try FileManager.default.createDirectory(atPath: dir + "/tree/sub", withIntermediateDirectories: true)
+        write(dir + "/tree/a", Array("a".utf8))
+        write(dir + "/tree/sub/b", Array("b".utf8))
+        let cases: [[String]] = [
+            ["file", "push", "-q", "tree/a", "\(c)\(remote)/par"],            // an existing folder, no slash: refused
+            ["file", "push", "-q", "-r", "tree", "\(c)\(remote)/par/new/"],   // a missing folder without -p
+            ["file", "push", "-q", "-r", "-p", "tree", "\(c)\(remote)/par/new2/"],
+            ["file", "push", "-q", "-r", "tree", "\(c)\(remote)/par"],
+            ["file", "push", "-q", "-p", "tree/a", "\(c)\(remote)/par/p1/p2/"],
+            ["file", "pull", "\(c)/etc/hostname", "out"],
+            ["file", "pull", "-r", "\(c)\(remote)/par/tree", "out"],
+            ["file", "pull", "-r", "\(c)\(remote)/par/tree/", "out2/"],
+        ]
+        func state() throws -> String {
+            let inside = try lxc("exec", c, "--", "sh", "-c", "cd \(remote) && find par | sort").stdoutText
+            let local = try runCommand("/bin/sh", ["-c", "find out out2 2>/dev/null | sort"], directory: dir).stdoutText
+            return inside + "|" + local
+        }
+        var outcomes: [String: [String]] = [:]
+        for client in ["/usr/bin/lxc", AsLXCBed.links + "/lxc"] {
+            XCTAssertEqual(try lxc("exec", c, "--", "sh", "-c", "rm -rf \(remote)/par && mkdir \(remote)/par").status, 0)
+            _ = try runCommand("/bin/rm", ["-rf", dir + "/out", dir + "/out2"])
+            try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
+            for args in cases {
+                let r = try runCommand(client, args, environment: ["LXD_CONF": Testbed.conf, "PATH": AsLXCBed.path], directory: dir)
+                outcomes[client, default: []].append("\(args.joined(separator: " ")): \(r.shellStatus) \(r.stderrText) \(try state())")
+            }
+        }
+        XCTAssertEqual(outcomes["/usr/bin/lxc"], outcomes[AsLXCBed.links + "/lxc"])
+    }
+
     func testProjects() throws {
         let p = ["--project", Testbed.project]
         let push = try asLXC(p + ["file", "push", "-q", "-", "\(Testbed.projectInstance)/tmp/asx-\(getpid())"], stdin: .text("proj"))
