@@ -9,7 +9,8 @@
 //        ↓
 //   LXD (config, REST, operations; exec: the pure ExecSessionMachine in Exec/Machine,
 //        ↓  the ExecEventLoop that drives N sessions in Engine)
-//   Terminal (raw mode, window size, signals: hooks for the exec event loop)
+//   Terminal (raw mode, window size, signals: hooks for the exec event loop; the
+//        ↓   session recording's writer, over the pure Asciicast module)
 //        ↓
 //   lxattach (CLI)
 import PackageDescription
@@ -67,12 +68,16 @@ let package = Package(
         // runs only when config.yml changed (see LXD/Config/ConfigLoader.swift).
         .target(name: "LXDConfigYAML", dependencies: ["LXD", "JSON", "Yams"]),
         .executableTarget(name: "lxattach-config", dependencies: ["LXDConfigYAML"]),
-        // Raw mode, window size, signal relay: the local side of an exec session.
-        .target(name: "Terminal", dependencies: ["LXD", "Transport"]),
+        // Session recording as asciicast v2: a pure value (bytes and times in, JSON lines
+        // out), standard library and the JSON writer only.
+        .target(name: "Asciicast", dependencies: ["JSON"]),
+        // Raw mode, window size, signal relay, the recording's file writer: the local side
+        // of an exec session.
+        .target(name: "Terminal", dependencies: ["LXD", "Transport", "Asciicast"]),
         .executableTarget(
             name: "lxattach",
             dependencies: [
-                "LXD", "Terminal", "HTTP", "JSON", "Transport",
+                "LXD", "Terminal", "HTTP", "JSON", "Transport", "Asciicast",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +89,7 @@ let package = Package(
         // of its module (the shim's <sys/socket.h> then belongs to COpenSSL).
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "AsciicastTests", dependencies: ["Asciicast", "JSON"]),
         .testTarget(name: "CLITests", dependencies: ["lxattach"]),
         .testTarget(name: "LXDTests", dependencies: ["LXD", "LXDConfigYAML", "JSON"]),
         // Drives the built lxattach binary against a real LXD daemon.
