@@ -224,6 +224,7 @@ final class ExecSessionDriver {
     /// Writes output to its sink. A blocked write to a local descriptor lets the loop
     /// serve signals and deadlines; it is abandoned once the machine drops this output.
     private func deliver(_ bytes: UnsafeRawBufferPointer, from fd: ExecStream, to target: ExecStream, now: ExecInstant) -> [ExecAction] {
+        defer { io.outputObserver?.observe(bytes, to: target) }
         switch io.output(target) {
         case .discard:
             return []

@@ -14,6 +14,14 @@ public protocol ExecInputFilter: AnyObject {
     func filter(_ chunk: UnsafeRawBufferPointer) -> ExecInputDecision
 }
 
+/// Sees every chunk of output after it went to its sink, in arrival order (a session
+/// recorder). Called on the thread that drives the session; `chunk` is valid during the
+/// call only.
+public protocol ExecOutputObserver: AnyObject {
+    /// `chunk` of the command's output, delivered to `stream`'s sink (`.stdout` for a PTY).
+    func observe(_ chunk: UnsafeRawBufferPointer, to stream: ExecStream)
+}
+
 /// Where an exec's streams come from and go to locally.
 ///
 /// Not `Sendable`: it binds a session to local descriptors, handlers called on the
@@ -52,6 +60,8 @@ public struct ExecIO {
     public var stdout: Output
     /// Unused in interactive sessions (the PTY merges stderr into stdout).
     public var stderr: Output
+    /// Sees both outputs after their sinks (`lxattach --record`).
+    public var outputObserver: ExecOutputObserver?
 
     /// Input and outputs as given.
     public init(input: Input, stdout: Output, stderr: Output) {
