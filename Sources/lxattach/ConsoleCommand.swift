@@ -22,11 +22,19 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the console log and exit.")
     var showLog = false
 
+    @OptionGroup var recording: RecordOptions
+
     @Argument(help: "[remote:]instance")
     var instance: String
 
+    func validate() throws {
+        if let problem = recording.settings.problem { throw ValidationError(problem) }
+        if showLog && recording.record != nil { throw ValidationError("--show-log prints the log: there is no session to record") }
+    }
+
     func run() throws {
-        let (client, name) = try global.settings.client(forInstance: instance)
+        let (client, reference, _) = try global.settings.routedClient(forInstance: instance)
+        let name = reference.instance
         if showLog {
             let log: [UInt8]
             do { log = try client.consoleLog(instance: name) } catch { throw Failure(error) }
@@ -34,19 +42,26 @@ struct ConsoleCommand: ParsableCommand {
             return
         }
         let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0)
+        let settings = recording.settings
+        let recordingFile = try settings.open(remote: reference.remote, instance: name, command: ["console"], size: size)
         let session: ExecSession
         do {
             session = try client.console(instance: name, width: size?.columns, height: size?.rows)
         } catch {
+            discardRecording(recordingFile)
             throw Failure(error)
         }
         let terminal = ExecTerminal(interactive: true, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
+        let escape = ConsoleEscape()
+        let recorder = recordingFile.map { settings.recorder($0, hooks: terminal, innerFilter: escape, interactive: true) }
+        defer { recorder?.finish() }
         // Once raw: what is typed from here on reaches the console as typed (Enter is CR).
         Output.err("To detach from the console, press: <ctrl>+a q\r\n")
         var io = ExecIO(stdin: 0, stdout: 1, stderr: 2)
-        io.inputFilter = ConsoleEscape()
+        io.inputFilter = escape
+        if let recorder { io = recorder.watching(io, recordsInput: settings.input) }
         do {
-            _ = try session.run(io, hooks: terminal, configuration: GlobalSettings.sessionConfiguration)
+            _ = try session.run(io, hooks: recorder ?? terminal, configuration: GlobalSettings.sessionConfiguration)
         } catch {
             terminal.restore()
             if isatty(2) == 1 { Output.err("\r\n") }

@@ -31,10 +31,13 @@ struct ExecBasics: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SIGTERM after S seconds, the command ended a grace later; status 124.", valueName: "S"))
     var timeout: Double?
 
+    @OptionGroup var recording: RecordOptions
+
     /// The parsed values.
     var settings: ExecSettings {
         ExecSettings(mode: mode, forceInteractive: forceInteractive, forceNoninteractive: forceNoninteractive,
-                     disableStdin: disableStdin, detach: detach, cwd: cwd, user: user, group: group, timeout: timeout)
+                     disableStdin: disableStdin, detach: detach, cwd: cwd, user: user, group: group, timeout: timeout,
+                     record: recording.settings)
     }
 
     func validate() throws {

@@ -106,8 +106,14 @@ struct ShellCommand: ParsableCommand {
 
     @OptionGroup var envOptions: EnvironmentOptions
 
+    @OptionGroup var recording: RecordOptions
+
     @Argument(help: "[remote:]instance")
     var instance: String
+
+    func validate() throws {
+        if let problem = recording.settings.problem { throw ValidationError(problem) }
+    }
 
     func run() throws {
         let entries = try envOptions.settings.resolved()
@@ -115,36 +121,46 @@ struct ShellCommand: ParsableCommand {
         let interactive = isatty(0) == 1 && isatty(1) == 1
         let request = ExecRequest(command: Self.loginCommand(carrying: entries), environment: environment,
                                   interactive: interactive)
-        try runExec(global: global.settings, instance: instance, request: request, disableStdin: false)
+        try runExec(global: global.settings, instance: instance, request: request, disableStdin: false,
+                    record: recording.settings)
     }
 }
 
 /// The walk of one exec: config → client → POST + attach → bridge → exit status.
 func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest, disableStdin: Bool,
-             timeout: Double? = nil) throws {
-    let (client, instance, router) = try global.routedClient(forInstance: raw)
+             timeout: Double? = nil, record: RecordSettings = RecordSettings()) throws {
+    let (client, reference, router) = try global.routedClient(forInstance: raw)
+    let instance = reference.instance
     // What was learned of the cluster is kept for the next exec, however this one ends.
     defer { router.finish() }
 
     var request = request
-    if request.interactive, let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0) {
+    let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0)
+    if request.interactive, let size {
         request.width = size.columns
         request.height = size.rows
     }
+    // Before the command starts: an existing FILE is refused with nothing run.
+    let recordingFile = try record.open(remote: reference.remote, instance: instance, command: request.command, size: size)
     let session: ExecSession
     do {
         session = try client.exec(instance: instance, request, router: router)
     } catch {
+        discardRecording(recordingFile)
         throw Failure(error)
     }
     let terminal = ExecTerminal(interactive: request.interactive, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
+    let recorder = recordingFile.map { record.recorder($0, hooks: terminal, interactive: request.interactive) }
+    // Every way out ends the recording whole (the file is flushed, its writer stopped).
+    defer { recorder?.finish() }
     let result: ExecResult
     var configuration = GlobalSettings.sessionConfiguration
     configuration.timeout = timeout
     let started = monotonicNanoseconds()
     do {
-        result = try session.run(ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2), hooks: terminal,
-                                 configuration: configuration)
+        var io = ExecIO(stdin: disableStdin ? nil : 0, stdout: 1, stderr: 2)
+        if let recorder { io = recorder.watching(io, recordsInput: record.input) }
+        result = try session.run(io, hooks: recorder ?? terminal, configuration: configuration)
     } catch {
         terminal.restore()
         // A session's screen ends wherever the remote program left the cursor.
@@ -156,6 +172,7 @@ func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest,
     terminal.restore()
 
     if result.localOutputClosed {
+        recorder?.finish()
         // Die like a pipeline member whose reader went away: no message, status 141.
         signal(SIGPIPE, SIG_DFL)
         raise(SIGPIPE)

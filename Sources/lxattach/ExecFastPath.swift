@@ -59,7 +59,7 @@ struct ExecFastPath {
                 return args[i - 1]
             }
             let isFlag = ["--debug", "--incus", "-t", "--force-interactive", "-T", "--force-noninteractive",
-                          "-n", "--disable-stdin", "--detach"].contains(name)
+                          "-n", "--disable-stdin", "--detach", "--record-input"].contains(name)
             if isFlag && inline != nil { return nil }
             switch name {
             case "--debug": parsed.global.debug = true
@@ -68,6 +68,8 @@ struct ExecFastPath {
             case "-T", "--force-noninteractive": parsed.exec.forceNoninteractive = true
             case "-n", "--disable-stdin": parsed.exec.disableStdin = true
             case "--detach": parsed.exec.detach = true
+            case "--record-input": parsed.exec.record.input = true
+            case "--record": guard let v = value() else { return nil }; parsed.exec.record.path = v
             case "--project": guard let v = value() else { return nil }; parsed.global.project = v
             case "--cwd": guard let v = value() else { return nil }; parsed.exec.cwd = v
             case "--mode": guard let v = value().flatMap(ExecMode.init(rawValue:)) else { return nil }; parsed.exec.mode = v

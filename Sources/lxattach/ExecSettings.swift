@@ -13,6 +13,8 @@ struct ExecSettings {
     var user: UInt32?
     var group: UInt32?
     var timeout: Double?
+    /// `--record FILE`, `--record-input`.
+    var record = RecordSettings()
 
     /// What contradicts, in the words of a usage error (nil: nothing).
     var problem: String? {
@@ -25,7 +27,10 @@ struct ExecSettings {
         if detach && (forceInteractive || mode == .interactive) {
             return "--detach runs the command without a terminal: drop -t / --mode interactive"
         }
-        return nil
+        if detach && record.path != nil {
+            return "--detach does not attach: there is no session to record (drop --record)"
+        }
+        return record.problem
     }
 
     /// Interactive or not: forced, disabled (`-n`), or a terminal on both ends (auto).
@@ -47,6 +52,7 @@ struct ExecSettings {
             try runDetachedExec(global: global, instance: instance, request: request)
             return
         }
-        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin, timeout: timeout)
+        try runExec(global: global, instance: instance, request: request, disableStdin: disableStdin, timeout: timeout,
+                    record: record)
     }
 }

@@ -80,17 +80,18 @@ struct GlobalSettings {
     /// A client for `remote`.
     /// `[remote:]instance` as written → the instance's name and a client for its remote.
     func client(forInstance written: String) throws -> (client: LXDClient, instance: String) {
-        let (client, instance, _) = try routedClient(forInstance: written)
-        return (client, instance)
+        let (client, reference, _) = try routedClient(forInstance: written)
+        return (client, reference.instance)
     }
 
-    /// `client(forInstance:)` with the remote's cluster router.
-    func routedClient(forInstance written: String) throws -> (client: LXDClient, instance: String, router: ClusterRouter) {
+    /// `client(forInstance:)` with the instance's reference (its remote's name: a
+    /// recording's title) and the remote's cluster router.
+    func routedClient(forInstance written: String) throws -> (client: LXDClient, reference: InstanceReference, router: ClusterRouter) {
         let (config, environment) = try loadConfig()
         let reference: InstanceReference
         do { reference = try config.parseInstanceReference(written) } catch { throw Failure(error) }
         let client = try client(remote: reference.remote, config: config, environment: environment)
-        return (client, reference.instance, Self.router(for: client, environment: environment))
+        return (client, reference, Self.router(for: client, environment: environment))
     }
 
     /// `[remote:]` as written (nil: the default remote) → a client for it.

@@ -14,6 +14,7 @@ final class ExecFastPathTests: XCTestCase {
             "mode=\(b.mode) t=\(b.forceInteractive) T=\(b.forceNoninteractive) n=\(b.disableStdin) detach=\(b.detach)",
             "cwd=\(b.cwd ?? "nil") user=\(b.user.map(String.init) ?? "nil") group=\(b.group.map(String.init) ?? "nil")",
             "timeout=\(b.timeout.map { String($0) } ?? "nil")",
+            "record=\(b.record.path ?? "nil") recordInput=\(b.record.input)",
             "env=\(e.env) envFile=\(e.envFile) instance=\(instance) argv=\(argv)",
         ].joined(separator: "; ")
     }
@@ -50,6 +51,8 @@ final class ExecFastPathTests: XCTestCase {
             ["--project=lxa-proj", "--incus", "ia-c1", "--", "true"],
             ["--env-file", "/tmp/a", "--env-file=/tmp/b", "lxa-c1", "--", "env"],
             ["--detach", "lxa-c1", "--", "true"],
+            ["--record", "s.cast", "lxa-c1", "--", "sh"],
+            ["-t", "--record=s.cast", "--record-input", "lxa-c1", "--", "sh"],
             ["lxa-c1", "--", "sh", "-c", "x", "--", "--debug", "-t"],
         ]
         for args in taken {
@@ -93,6 +96,10 @@ final class ExecFastPathTests: XCTestCase {
             ["--help", "lxa-c1", "--", "true"],
             ["-h"],
             ["--bogus", "lxa-c1", "--", "true"],
+            ["--record-input", "lxa-c1", "--", "sh"],           // without --record: the parser words it
+            ["--record", "a", "--record", "b", "lxa-c1", "--", "sh"],
+            ["--record=", "lxa-c1", "--", "sh"],
+            ["--detach", "--record", "a", "lxa-c1", "--", "true"],
             [],
         ]
         for args in declined {

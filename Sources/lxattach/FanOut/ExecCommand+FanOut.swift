@@ -45,6 +45,9 @@ extension ExecCommand {
             throw ValidationError("--all selects the instances itself: give no name, or a remote written \"\(instance):\"")
         }
         guard isFanOut else { return }
+        if basics.recording.record != nil {
+            throw ValidationError("--record records one session into one file: it cannot record many instances")
+        }
         if forceInteractive || mode == .interactive {
             throw ValidationError("a command on many instances cannot be interactive (one terminal, many instances): drop -t / --mode interactive")
         }
@@ -56,7 +59,7 @@ extension ExecCommand {
     /// Options of `exec` (and the global ones) that take a value as the next word.
     static let optionsWithValue: Set<String> = [
         "--mode", "--env", "--cwd", "--user", "--group", "--location", "--parallel", "--timeout",
-        "--format", "--outdir", "--project",
+        "--format", "--outdir", "--project", "--record",
     ]
 
     /// Whether `word` stands before `--` in `arguments` as a positional word (not as an

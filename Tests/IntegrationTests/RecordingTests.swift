@@ -1,0 +1,177 @@
+// `--record FILE`: asciicast v2 files that a real player (asciinema 2.x) plays back as the
+// bytes the terminal showed, from sessions in a real terminal (tmux) against the daemon.
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class RecordingTests: XCTestCase {
+    private let prompt = ShellChecks.prompt
+
+    /// A fresh path for a recording (the folder is removed at the end of the test).
+    private func castPath(_ name: String = "session.cast") throws -> String {
+        let dir = NSTemporaryDirectory() + "lxattach-record-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir + "/" + name
+    }
+
+    /// A shell with colours, a character cut across two frames, an invalid byte, a resize
+    /// and Ctrl-C: the player prints exactly what the terminal showed (the invalid byte as
+    /// U+FFFD), the resize is an `r` event with the new size, nothing typed is recorded.
+    func testShellSessionPlaysBackAsTheTerminalShowedIt() throws {
+        let cast = try castPath()
+        let tmux = try TmuxSession(width: 100, height: 30)
+        defer { tmux.close() }
+        let run = try RecordedRun(tmux, ["shell", "--record", cast, Testbed.c1])
+        tmux.waitForPrefix(prompt)
+        // Red, then the first two bytes of U+1F600, a pause (a frame of its own), its last
+        // two bytes and a lone 0xFF.
+        try tmux.type(#"printf '\033[31mred\033[0m \360\237'; sleep 0.3; printf '\230\200 \377 end\n'"#)
+        tmux.waitFor("the output") { $0.contains { $0.hasPrefix("red 😀") && $0.hasSuffix("end") } }
+        try tmux.resize(width: 90, height: 25)
+        try tmux.type("stty size")
+        tmux.waitForLine("25 90")
+        try tmux.type("sleep 30")
+        try tmux.keys("C-c")
+        tmux.waitForPrefix(prompt, count: 4)
+        try tmux.type("exit 3")
+        XCTAssertEqual(run.waitForExit(), 3, tmux.capture())
+        XCTAssertEqual(run.stderr, "")
+
+        let shown = run.paneBytes { !$0.isEmpty }
+        let recording = try Cast(path: cast)
+        XCTAssertEqual(recording.header["version"] as? Int, 2)
+        XCTAssertEqual(recording.header["width"] as? Int, 100)
+        XCTAssertEqual(recording.header["height"] as? Int, 30)
+        XCTAssertEqual(recording.header["title"] as? String, "local:\(Testbed.c1) su -l")
+        let env = try XCTUnwrap(recording.header["env"] as? [String: String])
+        XCTAssertEqual(env["TERM"], "tmux-256color")
+        XCTAssertNotNil(env["SHELL"])
+        let timestamp = try XCTUnwrap(recording.header["timestamp"] as? Int)
+        XCTAssertLessThan(abs(timestamp - Int(Date().timeIntervalSince1970)), 120)
+        XCTAssertEqual(recording.events.filter { $0.1 == "r" }.map(\.2), ["90x25"])
+        XCTAssertTrue(recording.events.allSatisfy { $0.1 == "o" || $0.1 == "r" }, "input recorded without --record-input")
+        // The character cut in two arrives whole in one event, never as U+FFFD.
+        XCTAssertTrue(recording.events.contains { $0.2.contains("😀 \u{FFFD} end") }, "\(recording.events)")
+        XCTAssertTrue(recording.output.contains("^C"))
+
+        let played = try asciinemaCat(cast)
+        XCTAssertEqual(played.status, 0)
+        XCTAssertEqual(played.bytes, replacingInvalidUTF8(shown),
+                       "played:\n\(String(decoding: played.bytes, as: UTF8.self).debugDescription)\nshown:\n\(String(decoding: shown, as: UTF8.self).debugDescription)")
+        XCTAssertTrue(String(decoding: played.bytes, as: UTF8.self).contains("\u{1b}[31mred\u{1b}[0m "))
+
+        var info = stat()
+        XCTAssertEqual(stat(cast, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+    }
+
+    /// `--record-input`: what was typed is there as `i` events.
+    func testRecordInputRecordsTheKeys() throws {
+        let cast = try castPath()
+        let tmux = try TmuxSession()
+        defer { tmux.close() }
+        let run = try RecordedRun(tmux, ["exec", "-t", "--record", cast, "--record-input", Testbed.c1, "--", "sh"])
+        tmux.waitForPrefix(prompt)
+        try tmux.type("echo typed-$((6*7))")
+        tmux.waitForLine("typed-42")
+        try tmux.keys("C-d")
+        XCTAssertEqual(run.waitForExit(), 0)
+        let recording = try Cast(path: cast)
+        let input = recording.events.filter { $0.1 == "i" }.map(\.2).joined()
+        XCTAssertTrue(input.contains("echo typed-$((6*7))\r"), input.debugDescription)
+        XCTAssertTrue(input.hasSuffix("\u{04}"), input.debugDescription)
+        XCTAssertEqual(recording.header["title"] as? String, "local:\(Testbed.c1) sh")
+        XCTAssertEqual(try asciinemaCat(cast).status, 0)
+    }
+
+    /// SIGKILL in the middle of a session: the file still plays, up to its last line.
+    func testKilledSessionStillPlays() throws {
+        let cast = try castPath()
+        let tmux = try TmuxSession()
+        defer { tmux.close() }
+        let run = try RecordedRun(tmux, ["shell", "--record", cast, Testbed.c1])
+        tmux.waitForPrefix(prompt)
+        try tmux.type("seq 1 200; echo done-$((2*21))")
+        tmux.waitForLine("done-42")
+        // The lines of the last loop turn reach the file at the turn's end.
+        waitUntil("the output in the file") {
+            String(decoding: FileManager.default.contents(atPath: cast) ?? Data(), as: UTF8.self).contains("done-42")
+        }
+        XCTAssertEqual(kill(try run.pid(), SIGKILL), 0)
+        XCTAssertNil(run.waitForExit())
+        let recording = try Cast(path: cast)
+        XCTAssertTrue(recording.output.contains("200\r\ndone-42"))
+        let played = try asciinemaCat(cast)
+        XCTAssertEqual(played.status, 0)
+        let shown = replacingInvalidUTF8(run.paneBytes { !$0.isEmpty })
+        XCTAssertEqual(Array(shown.prefix(played.bytes.count)), played.bytes, "not what the terminal showed")
+        XCTAssertTrue(String(decoding: played.bytes, as: UTF8.self).contains("done-42"))
+    }
+
+    /// Non-interactive: stdout and stderr are both `o` events, in the order they came;
+    /// the streams themselves stay separate and byte-exact, the status is the command's.
+    func testNonInteractiveExecRecordsBothStreamsInArrivalOrder() throws {
+        let cast = try castPath()
+        let r = try lxattach(["exec", "--record", cast, Testbed.c1, "--",
+                              "sh", "-c", "echo out1; sleep 0.3; echo err1 >&2; sleep 0.3; printf 'out2 \\351\\n'; exit 5"])
+        XCTAssertEqual(r.status, 5, "\(r)")
+        XCTAssertEqual(r.stdout, Array("out1\nout2 ".utf8) + [0xE9, 0x0A])
+        XCTAssertEqual(r.stderrText, "err1\n")
+        let recording = try Cast(path: cast)
+        XCTAssertEqual(recording.events.map(\.1), ["o", "o", "o"])
+        XCTAssertEqual(recording.events.map(\.2), ["out1\n", "err1\n", "out2 \u{FFFD}\n"])
+        XCTAssertEqual(recording.header["width"] as? Int, 80)
+        XCTAssertEqual(recording.header["height"] as? Int, 24)
+    }
+
+    /// An existing file is never overwritten, and nothing is run.
+    func testExistingFileIsRefusedAndNothingRuns() throws {
+        let cast = try castPath()
+        XCTAssertTrue(FileManager.default.createFile(atPath: cast, contents: Data("keep me\n".utf8)))
+        let marker = "/tmp/lxattach-record-\(getpid())"
+        let r = try lxattach(["exec", "--record", cast, Testbed.c1, "--", "touch", marker])
+        XCTAssertEqual(r.status, 255)
+        XCTAssertEqual(r.stderrText, "Error: \(cast) exists: not overwriting it (choose a new file for --record)\n")
+        XCTAssertEqual(FileManager.default.contents(atPath: cast), Data("keep me\n".utf8))
+        XCTAssertEqual(try lxc("exec", Testbed.c1, "--", "test", "-e", marker).status, 1, "the command ran")
+        // A dangling symlink is not followed either (O_EXCL).
+        let link = try castPath("link.cast")
+        XCTAssertEqual(symlink(cast + ".nowhere", link), 0)
+        let s = try lxattach(["shell", "--record", link, Testbed.c1])
+        XCTAssertEqual(s.status, 255)
+        XCTAssertEqual(s.stderrText.split(separator: "\n").count, 1, s.stderrText)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cast + ".nowhere"))
+    }
+
+    /// A session that could not start leaves no file behind.
+    func testFailedStartLeavesNoFile() throws {
+        let cast = try castPath()
+        let r = try lxattach(["exec", "--record", cast, Testbed.stopped, "--", "true"])
+        XCTAssertEqual(r.status, 255)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cast))
+    }
+
+    /// Usage: fan-out, a missing FILE, `--record-input` alone, `--detach`: one line, 255.
+    func testUsageErrorsAreOneLine() throws {
+        let cast = try castPath()
+        let cases: [([String], String)] = [
+            (["exec", "--record", cast, "lxa-f[01-02]", "--", "true"], "--record records one session into one file"),
+            (["exec", "--record", cast, "--all", "--", "true"], "--record records one session into one file"),
+            (["exec", "--record-input", Testbed.c1, "--", "true"], "--record-input records into the --record FILE"),
+            (["shell", "--record-input", Testbed.c1], "--record-input records into the --record FILE"),
+            (["exec", "--detach", "--record", cast, Testbed.c1, "--", "true"], "--detach does not attach"),
+            (["exec", "--record", "", Testbed.c1, "--", "true"], "--record takes a file name"),
+        ]
+        for (args, words) in cases {
+            let r = try lxattach(args)
+            XCTAssertEqual(r.status, 255, "\(args): \(r)")
+            XCTAssertEqual(r.stderrText.split(separator: "\n").count, 1, "\(args): \(r)")
+            XCTAssertTrue(r.stderrText.hasPrefix("Error: ") && r.stderrText.contains(words), "\(args): \(r)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: cast), "\(args)")
+        }
+    }
+}
