@@ -174,4 +174,31 @@ final class RecordingTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: cast), "\(args)")
         }
     }
+
+    /// A full disk (a 64 KiB tmpfs of our own) ends the recording with one warning line;
+    /// the session runs to its own end and status, its output whole; the file holds whole
+    /// lines only and plays up to its last one.
+    func testFullDiskEndsTheRecordingNotTheSession() throws {
+        let dir = try castPath("mnt")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let mounted = try runCommand("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", dir], timeout: 10)
+        XCTAssertEqual(mounted.status, 0, "\(mounted)")
+        guard mounted.status == 0 else { return }
+        defer { XCTAssertEqual(try? runCommand("umount", [dir], timeout: 10).status, 0, "umount \(dir)") }
+        let cast = dir + "/full.cast"
+        let script = #"i=0; while [ $i -lt 4000 ]; do echo "line $i of the output"; i=$((i+1)); done; exit 7"#
+        let r = try lxattach(["exec", "--record", cast, Testbed.c1, "--", "sh", "-c", script])
+        XCTAssertEqual(r.status, 7, "\(r)")
+        let expected = (0..<4000).map { "line \($0) of the output\n" }.joined()
+        XCTAssertEqual(r.stdoutText, expected)
+        XCTAssertEqual(r.stderrText,
+                       "Warning: recording to \(cast) stopped: No space left on device; it plays up to its last event\n")
+        let recording = try Cast(path: cast)
+        XCTAssertGreaterThan(recording.events.count, 10)
+        XCTAssertLessThan(recording.bytes.count, 64 << 10)
+        XCTAssertTrue(expected.hasPrefix(recording.output), "the recording is not what was shown")
+        let played = try asciinemaCat(cast)
+        XCTAssertEqual(played.status, 0)
+        XCTAssertEqual(String(decoding: played.bytes, as: UTF8.self), recording.output)
+    }
 }
