@@ -1,16 +1,17 @@
 import Glibc
 import Transport
 
-/// The file a session is recorded into, written by a thread of its own so that a slow
-/// or stalled disk never holds up the session's loop.
+/// The file a session is recorded into. lxattach's side of it: complete lines go down a
+/// non-blocking pipe to a writer process (`RecordingWriter`), so a slow or stalled disk
+/// never holds up the session's loop, nor lxattach's exit.
 ///
-/// The loop hands over complete lines (`handOver`, no system call unless the writer is
-/// idle and must be woken); the writer writes whatever has gathered with one write(2),
-/// whole lines only. A failed or short write (a full disk, an I/O error) is cut back to
-/// its last whole line with ftruncate(2) and ends the recording; so does a write that has
-/// not returned after `stallSeconds`, or more than `maxQueued` bytes waiting. The file then
-/// holds whole lines only, and the loop is told once, with the reason (`handOver`'s
-/// answer). The session itself goes on.
+/// `handOver` writes what the loop gathered (one write(2) to the pipe, once per loop turn
+/// at most); what the pipe cannot take now waits here. The recording ends, with one
+/// warning (`warn`), when the writer fails (a full disk, an I/O error: it warns itself,
+/// after cutting the file back to its last whole line), or when the pipe stays full past
+/// `stallSeconds` or more than `maxQueued` bytes wait (the disk stalled). The session
+/// goes on unrecorded. The file only ever holds whole lines, but for the one write(2)
+/// in progress.
 public final class RecordingFile {
     /// Why a recording could not start.
     public enum OpenError: Error, CustomStringConvertible {
@@ -28,244 +29,157 @@ public final class RecordingFile {
 
     /// The file's path, for messages.
     public let path: String
-    private let shared: Shared
-    private var thread = pthread_t()
-    private var threadStarted = false
-    private var stopped = false
-
-    /// Bounds: bytes waiting for the disk, and seconds one write(2) may take.
+    /// Bounds: bytes waiting for the pipe, and seconds the pipe may stay full.
     public let maxQueued: Int
     public let stallSeconds: Double
+    private let warn: (String) -> Void
+    /// The pipe's write end (-1 once closed), and the writer's pid.
+    private var pipe: Int32
+    private let writer: pid_t
+    /// Lines the pipe has not taken yet.
+    private var waiting: [UInt8] = []
+    /// Since when the pipe has been full (0: it is not).
+    private var fullSince: UInt64 = 0
+    /// No more is recorded (ended, failed, or closed).
+    public private(set) var stopped = false
 
-    /// Creates `path` (O_EXCL, mode 0600: a recording may hold secrets) and writes
-    /// `header` (the first line) before any session starts.
-    public init(creating path: String, header: [UInt8], maxQueued: Int = 64 << 20, stallSeconds: Double = 10) throws(OpenError) {
+    /// Creates `path` (O_EXCL, mode 0600: a recording may hold secrets), writes `header`
+    /// (the first line) and starts the writer, before any session starts. `warn` gets the
+    /// one line that says why a recording ended early.
+    public init(creating path: String, header: [UInt8], maxQueued: Int = 64 << 20, stallSeconds: Double = 10,
+                warn: @escaping (String) -> Void) throws(OpenError) {
         self.path = path
         self.maxQueued = maxQueued
         self.stallSeconds = stallSeconds
+        self.warn = warn
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let e = errno
             throw e == EEXIST ? .exists(path) : .failed(path, errno: e)
         }
-        shared = Shared(fd: fd)
+        func fail(_ e: Int32) -> OpenError {
+            Glibc.close(fd)
+            unlink(path)
+            return .failed(path, errno: e)
+        }
         let written = header.withUnsafeBytes { LocalIO.writeAll(fd, $0) { true } }
         guard written == .written else {
             var e = EIO
             if case .failed(let why) = written { e = why }
-            Glibc.close(fd)
-            unlink(path)
-            throw .failed(path, errno: e)
+            throw fail(e)
         }
-        shared.committed = off_t(header.count)
-        let box = Unmanaged.passRetained(shared)
-        threadStarted = pthread_create(&thread, nil, { context in
-            Unmanaged<Shared>.fromOpaque(context!).takeRetainedValue().writeLoop()
-            return nil
-        }, box.toOpaque()) == 0
-        if !threadStarted {
-            box.release()
-            Glibc.close(fd)
+        var ends: [Int32] = [-1, -1]
+        guard Glibc.pipe(&ends) == 0 else { throw fail(errno) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(ends[1], 1031 /* F_SETPIPE_SZ */, Int32(1 << 20))  // best effort: the limit may be lower
+        let message = Self.message(path)
+        let length = off_t(header.count)
+        let pid = fork()
+        if pid == 0 {
+            Glibc.close(ends[1])
+            RecordingWriter.run(input: ends[0], file: fd, length: length) { why in warn(message(why)) }
+        }
+        let forkError = errno
+        Glibc.close(ends[0])
+        Glibc.close(fd)
+        guard pid > 0 else {
+            Glibc.close(ends[1])
             unlink(path)
-            throw .failed(path, errno: EAGAIN)
+            throw .failed(path, errno: forkError)
+        }
+        pipe = ends[1]
+        writer = pid
+    }
+
+    /// The warning for `why`.
+    static func message(_ path: String) -> (String) -> String {
+        { why in "recording to \(path) stopped: \(why); it plays up to its last event" }
+    }
+
+    /// Takes `lines` (whole lines; left empty, its capacity kept) for the writer, with
+    /// what waits from before. Ends the recording (warning once) when the disk stalled.
+    public func handOver(_ lines: inout [UInt8], now: UInt64 = monotonicNanoseconds()) {
+        defer { lines.removeAll(keepingCapacity: true) }
+        guard !stopped else { return }
+        if waiting.isEmpty {
+            guard !lines.isEmpty else { return }
+            let n = send(lines)
+            guard n >= 0 else { return }
+            if n < lines.count { waiting.append(contentsOf: lines[n...]) }
+        } else {
+            waiting.append(contentsOf: lines)
+            let n = send(waiting)
+            guard n >= 0 else { return }
+            waiting.removeSubrange(..<n)
+        }
+        if waiting.isEmpty {
+            fullSince = 0
+            return
+        }
+        if fullSince == 0 { fullSince = now }
+        if waiting.count > maxQueued {
+            end("the disk did not keep up (\(waiting.count >> 20) MiB waiting)")
+        } else if now &- fullSince > UInt64(stallSeconds * 1e9) {
+            end("the disk stalled (nothing written for \(Int(stallSeconds)) s)")
         }
     }
 
-    /// Takes `lines` (whole lines; left empty, its capacity kept) for the writer. Returns
-    /// the reason once when the recording has ended (a write failed, the disk stalled),
-    /// else nil; after that everything handed over is dropped.
-    public func handOver(_ lines: inout [UInt8], now: UInt64 = monotonicNanoseconds()) -> String? {
-        if stopped {
-            lines.removeAll(keepingCapacity: true)
-            return nil
+    /// One non-blocking write to the pipe: the bytes it took (-1: the recording ended).
+    private func send(_ bytes: [UInt8]) -> Int {
+        let n = bytes.withUnsafeBytes { write(pipe, $0.baseAddress, $0.count) }
+        if n >= 0 { return n }
+        switch errno {
+        case EAGAIN, EINTR: return 0
+        // The writer is gone: it failed and said why (or was killed): end quietly.
+        default:
+            stop()
+            return -1
         }
-        let reason: String? = shared.locked {
-            if let why = shared.endReason(now: now, stallNanoseconds: UInt64(stallSeconds * 1e9), maxQueued: maxQueued) {
-                shared.stop()
-                return why
-            }
-            if lines.isEmpty { return nil }
-            if shared.queue.isEmpty { swap(&shared.queue, &lines) } else { shared.queue.append(contentsOf: lines) }
-            if shared.queue.count > maxQueued {
-                shared.stop()
-                return "the disk did not keep up (more than \(maxQueued >> 20) MiB waiting)"
-            }
-            if shared.busySince == 0 { shared.signal() }
-            return nil
-        }
-        lines.removeAll(keepingCapacity: true)
-        if reason != nil { stopped = true }
-        return reason
     }
 
-    /// Hands over the last lines and waits up to `timeout` seconds for the writer to
-    /// finish; returns the reason when the recording did not end whole (once).
-    public func close(last lines: inout [UInt8], timeout: Double = 5) -> String? {
-        if let why = handOver(&lines) { return why }
-        if stopped { return nil }
-        let deadline = monotonicNanoseconds() &+ UInt64(timeout * 1e9)
-        let finished: Bool = shared.locked {
-            shared.closing = true
-            shared.signal()
-            while !shared.writerDone {
-                if !shared.wait(until: deadline) { break }
-            }
-            if !shared.writerDone { shared.stop() }
-            return shared.writerDone
-        }
+    private func end(_ why: String) {
+        stop()
+        warn(Self.message(path)(why))
+    }
+
+    private func stop() {
         stopped = true
-        if !finished {
-            // The writer is stuck in write(2): leave it (and the descriptor) to the exit.
-            pthread_detach(thread)
-            return "the disk did not take the last of it within \(Int(timeout)) s"
+        waiting = []
+        if pipe >= 0 { Glibc.close(pipe) }
+        pipe = -1
+    }
+
+    /// Hands over the last lines, closes the pipe and waits up to `timeout` seconds for
+    /// the writer to finish the file (it finishes it later if the disk is slower).
+    public func close(last lines: inout [UInt8], timeout: Double = 5) {
+        var status: Int32 = 0
+        // Ended before: a writer that failed has exited (reaped here); a stalled one is
+        // left to finish on its own.
+        if stopped { return _ = waitpid(writer, &status, WNOHANG) }
+        let deadline = monotonicNanoseconds() &+ UInt64(timeout * 1e9)
+        let late = "the disk did not take the last of it within \(Int(timeout)) s"
+        handOver(&lines)
+        while !stopped && !waiting.isEmpty {
+            let now = monotonicNanoseconds()
+            if now >= deadline { return end(late) }
+            var p = pollfd(fd: pipe, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&p, 1, Int32(min(100, (deadline - now) / 1_000_000 + 1)))
+            var none: [UInt8] = []
+            handOver(&none, now: now)
         }
-        pthread_join(thread, nil)
-        threadStarted = false
-        let failure = shared.locked { shared.failure }
-        Glibc.close(shared.fd)
-        return failure.map { Shared.describe($0) }
+        if stopped { return _ = waitpid(writer, &status, WNOHANG) }
+        stop()
+        // The writer ends at the pipe's end (a writer that fails now warns itself).
+        while true {
+            let r = waitpid(writer, &status, WNOHANG)
+            if r == writer || (r < 0 && errno != EINTR) { return }
+            if monotonicNanoseconds() >= deadline { return warn(Self.message(path)(late)) }
+            usleep(2000)
+        }
     }
 
     deinit {
-        if threadStarted {
-            shared.locked {
-                shared.stop()
-                shared.signal()
-            }
-            pthread_detach(thread)
-        }
-    }
-
-    /// What the loop and the writer share, under one mutex.
-    final class Shared: @unchecked Sendable {
-        let fd: Int32
-        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-        /// Whole lines not written yet.
-        var queue: [UInt8] = []
-        /// The loop is done: write what is queued, then end.
-        var closing = false
-        /// Nothing more is written (a failure, a stall, the loop gave up).
-        var stopped = false
-        /// The writer's errno, once a write failed.
-        var failure: Int32?
-        /// When the write in progress started (0: none in progress).
-        var busySince: UInt64 = 0
-        var writerDone = false
-        /// Bytes of whole lines in the file (the writer's, read under the lock).
-        var committed: off_t = 0
-
-        init(fd: Int32) {
-            self.fd = fd
-            pthread_mutex_init(mutex, nil)
-            var attributes = pthread_condattr_t()
-            pthread_condattr_init(&attributes)
-            pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-            pthread_cond_init(condition, &attributes)
-            pthread_condattr_destroy(&attributes)
-        }
-
-        deinit {
-            pthread_cond_destroy(condition)
-            pthread_mutex_destroy(mutex)
-            mutex.deallocate()
-            condition.deallocate()
-        }
-
-        func locked<T>(_ body: () -> T) -> T {
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return body()
-        }
-
-        func signal() { pthread_cond_broadcast(condition) }
-
-        func stop() {
-            stopped = true
-            queue = []
-            signal()
-        }
-
-        /// Waits (locked) until signalled or `deadline` (monotonic ns); false at the deadline.
-        func wait(until deadline: UInt64) -> Bool {
-            let now = monotonicNanoseconds()
-            guard deadline > now else { return false }
-            var ts = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            let total = UInt64(ts.tv_nsec) + (deadline - now)
-            ts.tv_sec += Int(total / 1_000_000_000)
-            ts.tv_nsec = Int(total % 1_000_000_000)
-            return pthread_cond_timedwait(condition, mutex, &ts) != ETIMEDOUT
-        }
-
-        /// Why the recording must end now, if it must (locked).
-        func endReason(now: UInt64, stallNanoseconds: UInt64, maxQueued: Int) -> String? {
-            if let failure { return Self.describe(failure) }
-            if busySince != 0, now > busySince, now - busySince > stallNanoseconds {
-                return "the disk stalled (one write took over \(stallNanoseconds / 1_000_000_000) s)"
-            }
-            return nil
-        }
-
-        static func describe(_ e: Int32) -> String { String(cString: strerror(e)) }
-
-        /// The writer thread: takes what is queued, writes it, until closed or stopped.
-        func writeLoop() {
-            var batch: [UInt8] = []
-            pthread_mutex_lock(mutex)
-            while true {
-                while queue.isEmpty && !closing && !stopped { pthread_cond_wait(condition, mutex) }
-                if stopped || queue.isEmpty { break }
-                swap(&queue, &batch)
-                busySince = monotonicNanoseconds()
-                let start = committed
-                pthread_mutex_unlock(mutex)
-                let result = Self.write(fd, batch, at: start)
-                pthread_mutex_lock(mutex)
-                busySince = 0
-                switch result {
-                case .success(let n): committed = start + off_t(n)
-                case .failure(let e):
-                    failure = e.errno
-                    committed = e.kept
-                    stopped = true
-                    queue = []
-                }
-                batch.removeAll(keepingCapacity: true)
-                signal()
-            }
-            writerDone = true
-            signal()
-            pthread_mutex_unlock(mutex)
-        }
-
-        struct WriteFailure: Error {
-            var errno: Int32
-            var kept: off_t
-        }
-
-        /// Writes `batch` (whole lines) at the end of the file, which is `start` bytes long;
-        /// a failure cuts the file back to its last whole line.
-        static func write(_ fd: Int32, _ batch: [UInt8], at start: off_t) -> Result<Int, WriteFailure> {
-            batch.withUnsafeBytes { bytes in
-                var done = 0
-                while done < bytes.count {
-                    let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-                    if n > 0 {
-                        done += n
-                        continue
-                    }
-                    let e = n == 0 ? EIO : errno
-                    if e == EINTR { continue }
-                    // Keep the whole lines that made it; drop the part of a line.
-                    var whole = done
-                    while whole > 0 && bytes[whole - 1] != 0x0A { whole -= 1 }
-                    let kept = start + off_t(whole)
-                    _ = ftruncate(fd, kept)
-                    return .failure(WriteFailure(errno: e, kept: kept))
-                }
-                return .success(done)
-            }
-        }
+        if pipe >= 0 { Glibc.close(pipe) }
     }
 }

@@ -8,18 +8,17 @@ import Transport
 /// session's hooks (an `ExecTerminal`) to note each resize it sends and to hand the
 /// lines of a loop turn to the writer at the turn's end.
 ///
-/// Everything runs on the loop's thread; the file's own thread does the writing. When
-/// the recording ends early (full disk, I/O error, stalled disk) `warn` is called once
-/// and the session goes on unrecorded.
+/// Everything runs on the loop's thread; the file's writer process does the writing.
+/// When the recording ends early (full disk, I/O error, stalled disk) the file warns
+/// once and the session goes on unrecorded.
 public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHooks {
     private var recorder: AsciicastRecorder
     private let file: RecordingFile
     private let hooks: ExecHooks?
     private let innerFilter: ExecInputFilter?
-    private let warn: (String) -> Void
     /// Lines of this loop turn, not yet handed over.
     private var lines: [UInt8] = []
-    private var ended = false
+    private var ended: Bool { file.stopped }
     /// Lines handed over at once past this size (a turn with much output).
     static let handOverSize = 256 << 10
 
@@ -27,14 +26,11 @@ public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHoo
     ///   - start: monotonic time of second 0 (the session's start).
     ///   - hooks: the session's own hooks (resizes are recorded as they are sent).
     ///   - innerFilter: an input filter that still applies (a console's Ctrl+a q).
-    ///   - warn: called once with a one-line reason if the recording ends early.
-    public init(file: RecordingFile, start: UInt64, hooks: ExecHooks?, innerFilter: ExecInputFilter? = nil,
-                warn: @escaping (String) -> Void) {
+    public init(file: RecordingFile, start: UInt64, hooks: ExecHooks?, innerFilter: ExecInputFilter? = nil) {
         recorder = AsciicastRecorder(start: start)
         self.file = file
         self.hooks = hooks
         self.innerFilter = innerFilter
-        self.warn = warn
     }
 
     /// `io` with this recorder watching its output (and its input, when `recordsInput`).
@@ -83,21 +79,17 @@ public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHoo
     // MARK: - The file
 
     private func handOver() {
-        guard !ended else { return lines.removeAll(keepingCapacity: true) }
-        if let why = file.handOver(&lines) { end(why) }
+        file.handOver(&lines)
     }
 
-    private func end(_ why: String) {
-        ended = true
-        warn("recording to \(file.path) stopped: \(why); it plays up to its last event")
-    }
-
-    /// The session is over: what is held back is written and the file closed, waiting
-    /// for the disk a bounded time.
+    /// The session is over: what is held back is handed over and the file closed, waiting
+    /// for the disk a bounded time. Idempotent.
     public func finish() {
-        guard !ended else { return }
-        recorder.finish(at: monotonicNanoseconds(), to: &lines)
-        if let why = file.close(last: &lines) { end(why) }
-        ended = true
+        guard !finished else { return }
+        finished = true
+        if !ended { recorder.finish(at: monotonicNanoseconds(), to: &lines) }
+        file.close(last: &lines)
     }
+
+    private var finished = false
 }

@@ -43,7 +43,8 @@ struct ConsoleCommand: ParsableCommand {
         }
         let size = WindowSize.of(fileDescriptor: 1) ?? WindowSize.of(fileDescriptor: 0)
         let settings = recording.settings
-        let recordingFile = try settings.open(remote: reference.remote, instance: name, command: ["console"], size: size)
+        let recordingFile = try settings.open(remote: reference.remote, instance: name, command: ["console"], size: size,
+                                              interactive: true)
         let session: ExecSession
         do {
             session = try client.console(instance: name, width: size?.columns, height: size?.rows)
@@ -53,7 +54,7 @@ struct ConsoleCommand: ParsableCommand {
         }
         let terminal = ExecTerminal(interactive: true, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
         let escape = ConsoleEscape()
-        let recorder = recordingFile.map { settings.recorder($0, hooks: terminal, innerFilter: escape, interactive: true) }
+        let recorder = recordingFile.map { settings.recorder($0, hooks: terminal, innerFilter: escape) }
         defer { recorder?.finish() }
         // Once raw: what is typed from here on reaches the console as typed (Enter is CR).
         Output.err("To detach from the console, press: <ctrl>+a q\r\n")

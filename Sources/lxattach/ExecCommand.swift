@@ -141,7 +141,8 @@ func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest,
         request.height = size.rows
     }
     // Before the command starts: an existing FILE is refused with nothing run.
-    let recordingFile = try record.open(remote: reference.remote, instance: instance, command: request.command, size: size)
+    let recordingFile = try record.open(remote: reference.remote, instance: instance, command: request.command, size: size,
+                                       interactive: request.interactive)
     let session: ExecSession
     do {
         session = try client.exec(instance: instance, request, router: router)
@@ -150,7 +151,7 @@ func runExec(global: GlobalSettings, instance raw: String, request: ExecRequest,
         throw Failure(error)
     }
     let terminal = ExecTerminal(interactive: request.interactive, stdin: 0, sizeSource: isatty(1) == 1 ? 1 : 0)
-    let recorder = recordingFile.map { record.recorder($0, hooks: terminal, interactive: request.interactive) }
+    let recorder = recordingFile.map { record.recorder($0, hooks: terminal) }
     // Every way out ends the recording whole (the file is flushed, its writer stopped).
     defer { recorder?.finish() }
     let result: ExecResult

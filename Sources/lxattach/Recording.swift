@@ -31,7 +31,7 @@ struct RecordSettings {
 
     /// Creates the file and writes its header, before the session starts (an existing
     /// file is refused: nothing is started); nil without `--record`.
-    func open(remote: String, instance: String, command: [String], size: WindowSize?) throws -> RecordingFile? {
+    func open(remote: String, instance: String, command: [String], size: WindowSize?, interactive: Bool) throws -> RecordingFile? {
         guard let path else { return nil }
         if let problem { throw Failure(problem) }
         let env: (String) -> String? = { getenv($0).map { String(cString: $0) } }
@@ -40,23 +40,22 @@ struct RecordSettings {
             term: env("TERM"), shell: env("SHELL"),
             title: "\(remote):\(instance) " + command.map(Self.quotedIfNeeded).joined(separator: " "))
         do {
-            return try RecordingFile(creating: path, header: header.line)
+            return try RecordingFile(creating: path, header: header.line) { line in
+                // In raw mode the line starts and ends itself.
+                if interactive && isatty(2) == 1 {
+                    Output.err("\r\nWarning: " + line + "\r\n")
+                } else {
+                    Output.err("Warning: " + line + "\n")
+                }
+            }
         } catch {
             throw Failure(error.description)
         }
     }
 
-    /// The recorder of one session around `hooks` (and a console's input filter). Its
-    /// warning is one line on stderr; in raw mode it starts and ends the line itself.
-    func recorder(_ file: RecordingFile, hooks: ExecHooks, innerFilter: ExecInputFilter? = nil,
-                  interactive: Bool) -> SessionRecorder {
-        SessionRecorder(file: file, start: monotonicNanoseconds(), hooks: hooks, innerFilter: innerFilter) { why in
-            if interactive && isatty(2) == 1 {
-                Output.err("\r\nWarning: " + why + "\r\n")
-            } else {
-                Output.err("Warning: " + why + "\n")
-            }
-        }
+    /// The recorder of one session around `hooks` (and a console's input filter).
+    func recorder(_ file: RecordingFile, hooks: ExecHooks, innerFilter: ExecInputFilter? = nil) -> SessionRecorder {
+        SessionRecorder(file: file, start: monotonicNanoseconds(), hooks: hooks, innerFilter: innerFilter)
     }
 
     /// A command word as a shell would need it in the title (`sh -c 'echo hi'`).
@@ -72,6 +71,6 @@ struct RecordSettings {
 func discardRecording(_ file: RecordingFile?) {
     guard let file else { return }
     var none: [UInt8] = []
-    _ = file.close(last: &none)
+    file.close(last: &none)
     unlink(file.path)
 }

@@ -8,10 +8,11 @@ import XCTest
 import Glibc
 #endif
 
-/// `lxattach ARGS` as the pane's own process (bash execs it, so nothing but lxattach
-/// writes to the terminal), its stderr in the file `err`, and everything it writes to the
-/// terminal captured raw in `pane.raw` from its first byte. The pane stays when it ends
-/// (remain-on-exit), with its exit status.
+/// `lxattach ARGS` in a pane whose only other process is a non-interactive `sh` that
+/// waits for it and writes its status (bash execs that sh: nothing but lxattach writes
+/// to the terminal), its stderr in the file `err`, and everything it writes to the
+/// terminal captured raw in `pane.raw` from its first byte. (The status is not read
+/// from tmux: tmux 3.3 often leaves a dead pane's process unreaped, status unknown.)
 struct RecordedRun {
     let tmux: TmuxSession
 
@@ -19,41 +20,40 @@ struct RecordedRun {
         self.tmux = tmux
         let d = tmux.directory
         let command = ([try Built.lxattach()] + arguments).map(shellQuote).joined(separator: " ")
-        let set = try tmux.tmux(["set-option", "-t", "=" + tmux.name + ":", "remain-on-exit", "on"])
-        XCTAssertEqual(set.status, 0, "\(set)", file: file, line: line)
+        let script = "echo $$ > shpid; \(command) 2> err; echo $? > status"
         // The typed line is echoed and bash has taken it (`ready`) before the capture
         // starts; the capture starts before lxattach does (`go`).
-        try tmux.type("cd \(d); export LXD_CONF=\(shellQuote(Testbed.conf)); echo $$ > pid; > ready; "
-            + "while [ ! -e go ]; do sleep 0.02; done; exec \(command) 2> err")
-        tmux.waitForFile("pid", file: file, line: line)
+        try tmux.type("cd \(d); export LXD_CONF=\(shellQuote(Testbed.conf)); > ready; "
+            + "while [ ! -e go ]; do sleep 0.02; done; exec sh -c \(shellQuote(script))")
         waitUntil("bash to take the line", file: file, line: line) { FileManager.default.fileExists(atPath: d + "/ready") }
-        try tmux.tmux(["pipe-pane", "-O", "-t", "=" + tmux.name + ":", "cat > " + shellQuote(d + "/pane.raw")])
+        let piped = try tmux.tmux(["pipe-pane", "-O", "-t", "=" + tmux.name + ":", "cat > " + shellQuote(d + "/pane.raw")])
+        XCTAssertEqual(piped.status, 0, "\(piped)", file: file, line: line)
         XCTAssertTrue(FileManager.default.createFile(atPath: d + "/go", contents: nil))
     }
 
-    /// lxattach's pid (bash's, which exec'd it), checked to be lxattach.
+    /// lxattach's pid (the waiting sh's child), checked to be lxattach.
     func pid(file: StaticString = #filePath, line: UInt = #line) throws -> pid_t {
-        guard let text = tmux.read("pid"), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw HarnessError.notFound("the pane's pid")
+        guard let text = tmux.waitForFile("shpid", file: file, line: line),
+              let sh = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw HarnessError.notFound("the pane's sh")
         }
-        waitUntil("pid \(pid) to be lxattach", file: file, line: line) {
-            (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? "")
-                .contains("lxattach")
+        var pid: pid_t?
+        waitUntil("lxattach under sh \(sh)", file: file, line: line) {
+            let children = (try? runCommand("pgrep", ["-P", "\(sh)"], timeout: 10).stdoutText) ?? ""
+            pid = children.split(separator: "\n").compactMap { pid_t($0) }.first { child in
+                (FileManager.default.contents(atPath: "/proc/\(child)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? "")
+                    .contains("lxattach")
+            }
+            return pid != nil
         }
+        guard let pid else { throw HarnessError.notFound("lxattach's pid") }
         return pid
     }
 
-    /// Waits for the pane's process to end; its exit status (nil when killed by a signal).
+    /// Waits for lxattach to end; its exit status as sh reports it (128+N: signal N).
     func waitForExit(timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
-        var status: String = ""
-        waitUntil("lxattach to end", timeout: timeout, file: file, line: line) {
-            let r = try? tmux.tmux(["display-message", "-p", "-t", "=" + tmux.name + ":", "#{pane_dead} #{pane_dead_status}"])
-            let words = (r?.stdoutText ?? "").split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            guard words.first == "1" else { return false }
-            status = words.count > 1 ? words[1] : ""
-            return true
-        }
-        return Int32(status)
+        tmux.waitForFile("status", timeout: timeout, file: file, line: line)
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// The bytes the terminal got, once `condition` holds for them (the capture is a pipe).
