@@ -36,12 +36,15 @@ public final class RecordingFile {
     /// The pipe's write end (-1 once closed), and the writer's pid.
     private var pipe: Int32
     private let writer: pid_t
-    /// Lines the pipe has not taken yet.
+    /// Lines the pipe has not taken yet: `waiting[sent...]`.
     private var waiting: [UInt8] = []
+    private var sent = 0
     /// Since when the pipe has been full (0: it is not).
     private var fullSince: UInt64 = 0
     /// No more is recorded (ended, failed, or closed).
     public private(set) var stopped = false
+    /// Lines wait for room in the pipe: hand over again soon, with or without new ones.
+    public var isBehind: Bool { sent < waiting.count }
 
     /// Creates `path` (O_EXCL, mode 0600: a recording may hold secrets), writes `header`
     /// (the first line) and starts the writer, before any session starts. `warn` gets the
@@ -102,32 +105,40 @@ public final class RecordingFile {
     public func handOver(_ lines: inout [UInt8], now: UInt64 = monotonicNanoseconds()) {
         defer { lines.removeAll(keepingCapacity: true) }
         guard !stopped else { return }
-        if waiting.isEmpty {
+        if sent == waiting.count {
             guard !lines.isEmpty else { return }
-            let n = send(lines)
+            let n = lines.withUnsafeBytes { send($0) }
             guard n >= 0 else { return }
-            if n < lines.count { waiting.append(contentsOf: lines[n...]) }
+            if n == lines.count { return fullSince = 0 }
+            // What the pipe did not take waits (the buffers swap: no copy of the rest).
+            swap(&waiting, &lines)
+            sent = n
         } else {
             waiting.append(contentsOf: lines)
-            let n = send(waiting)
+            let n = waiting.withUnsafeBytes { send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
             guard n >= 0 else { return }
-            waiting.removeSubrange(..<n)
-        }
-        if waiting.isEmpty {
-            fullSince = 0
-            return
+            sent += n
+            if sent == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                sent = 0
+                return fullSince = 0
+            }
+            if sent > waiting.count / 2 {
+                waiting.removeSubrange(..<sent)
+                sent = 0
+            }
         }
         if fullSince == 0 { fullSince = now }
-        if waiting.count > maxQueued {
-            end("the disk did not keep up (\(waiting.count >> 20) MiB waiting)")
+        if waiting.count - sent > maxQueued {
+            end("the disk did not keep up (\((waiting.count - sent) >> 20) MiB waiting)")
         } else if now &- fullSince > UInt64(stallSeconds * 1e9) {
             end("the disk stalled (nothing written for \(Int(stallSeconds)) s)")
         }
     }
 
     /// One non-blocking write to the pipe: the bytes it took (-1: the recording ended).
-    private func send(_ bytes: [UInt8]) -> Int {
-        let n = bytes.withUnsafeBytes { write(pipe, $0.baseAddress, $0.count) }
+    private func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let n = write(pipe, bytes.baseAddress, bytes.count)
         if n >= 0 { return n }
         switch errno {
         case EAGAIN, EINTR: return 0
@@ -146,6 +157,7 @@ public final class RecordingFile {
     private func stop() {
         stopped = true
         waiting = []
+        sent = 0
         if pipe >= 0 { Glibc.close(pipe) }
         pipe = -1
     }
@@ -160,7 +172,7 @@ public final class RecordingFile {
         let deadline = monotonicNanoseconds() &+ UInt64(timeout * 1e9)
         let late = "the disk did not take the last of it within \(Int(timeout)) s"
         handOver(&lines)
-        while !stopped && !waiting.isEmpty {
+        while !stopped && sent < waiting.count {
             let now = monotonicNanoseconds()
             if now >= deadline { return end(late) }
             var p = pollfd(fd: pipe, events: Int16(POLLOUT), revents: 0)

@@ -16,11 +16,17 @@ public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHoo
     private let file: RecordingFile
     private let hooks: ExecHooks?
     private let innerFilter: ExecInputFilter?
-    /// Lines of this loop turn, not yet handed over.
+    /// Lines not handed over yet, and when the first of them was made (0: none).
     private var lines: [UInt8] = []
+    private var oldest: UInt64 = 0
     private var ended: Bool { file.stopped }
-    /// Lines handed over at once past this size (a turn with much output).
+    /// Lines go to the writer at a turn's end once this many have gathered or the oldest
+    /// is `handOverDelay` old (a quiet session's tail: at the next turn, within ~1 s),
+    /// and at once past `handOverLimit`. Fewer, larger hand-overs: each one wakes the
+    /// writer, and a wake-up per keystroke or per frame cost more than the writing.
     static let handOverSize = 256 << 10
+    static let handOverDelay: UInt64 = 100_000_000
+    static let handOverLimit = 1 << 20
 
     /// - Parameters:
     ///   - start: monotonic time of second 0 (the session's start).
@@ -45,15 +51,25 @@ public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHoo
 
     public func observe(_ chunk: UnsafeRawBufferPointer, to stream: ExecStream) {
         guard !ended else { return }
+        let now = monotonicNanoseconds()
         // stdout and stderr are two byte streams: each keeps its own unfinished character.
-        recorder.text(chunk, stream == .stderr ? .secondOutput : .output, at: monotonicNanoseconds(), to: &lines)
-        if lines.count >= Self.handOverSize { handOver() }
+        recorder.text(chunk, stream == .stderr ? .secondOutput : .output, at: now, to: &lines)
+        noteLines(now)
+        if lines.count >= Self.handOverLimit { handOver(now) }
+    }
+
+    private func noteLines(_ now: UInt64) {
+        if oldest == 0 && !lines.isEmpty { oldest = now }
     }
 
     // MARK: - ExecInputFilter
 
     public func filter(_ chunk: UnsafeRawBufferPointer) -> ExecInputDecision {
-        if !ended { recorder.input(chunk, at: monotonicNanoseconds(), to: &lines) }
+        if !ended {
+            let now = monotonicNanoseconds()
+            recorder.input(chunk, at: now, to: &lines)
+            noteLines(now)
+        }
         return innerFilter?.filter(chunk) ?? .send
     }
 
@@ -65,21 +81,27 @@ public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHoo
         let actions = hooks?.readable() ?? []
         if !ended {
             for case .resize(let columns, let rows) in actions {
-                recorder.resize(columns: columns, rows: rows, at: monotonicNanoseconds(), to: &lines)
+                let now = monotonicNanoseconds()
+                recorder.resize(columns: columns, rows: rows, at: now, to: &lines)
+                noteLines(now)
             }
         }
         return actions
     }
 
     public func check() -> [ExecControlAction] {
-        handOver()
+        let now = monotonicNanoseconds()
+        if lines.count >= Self.handOverSize || (oldest != 0 && now &- oldest >= Self.handOverDelay) || file.isBehind {
+            handOver(now)
+        }
         return hooks?.check() ?? []
     }
 
     // MARK: - The file
 
-    private func handOver() {
-        file.handOver(&lines)
+    private func handOver(_ now: UInt64) {
+        file.handOver(&lines, now: now)
+        oldest = 0
     }
 
     /// The session is over: what is held back is handed over and the file closed, waiting

@@ -202,3 +202,30 @@ extension AsciicastRecorderTests {
         XCTAssertEqual(lines(out), [#"[0.000002, "o", "err\n"]"#, #"[0.000003, "o", "😀"]"#, "[0.000005, \"o\", \"\u{FFFD}\"]"])
     }
 }
+
+extension AsciicastRecorderTests {
+    /// Pieces larger than the scratch buffer: long plain runs, runs of escapes (NUL is six
+    /// bytes of JSON), multi-byte characters, cut at random: the text is Swift's decoding.
+    func testLargePiecesMatchSwiftsDecoder() throws {
+        var rng = SplitMix(seed: 2121)
+        for round in 0..<20 {
+            var bytes: [UInt8] = []
+            while bytes.count < 60_000 {
+                switch rng.next() % 4 {
+                case 0: bytes += Array(repeating: UInt8(ascii: "a") + UInt8(rng.next() % 26), count: Int(rng.next() % 9000))
+                case 1: bytes += Array(repeating: 0, count: Int(rng.next() % 3000))
+                case 2: bytes += Array(String(repeating: "é😀\u{1b}[0m\r\n", count: Int(rng.next() % 500)).utf8)
+                default: bytes += (0..<Int(rng.next() % 2000)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                }
+            }
+            var pieces: [[UInt8]] = []
+            var i = 0
+            while i < bytes.count {
+                let len = 1 + Int(rng.next() % 20_000)
+                pieces.append(Array(bytes[i..<min(bytes.count, i + len)]))
+                i += len
+            }
+            XCTAssertEqual(try texts(record(pieces)).joined(), String(decoding: bytes, as: UTF8.self), "round \(round)")
+        }
+    }
+}
