@@ -186,7 +186,9 @@ final class RecordingTests: XCTestCase {
         guard mounted.status == 0 else { return }
         defer { XCTAssertEqual(try? runCommand("umount", [dir], timeout: 10).status, 0, "umount \(dir)") }
         let cast = dir + "/full.cast"
-        let script = #"i=0; while [ $i -lt 4000 ]; do echo "line $i of the output"; i=$((i+1)); done; exit 7"#
+        // 40 blocks of 100 lines, a moment apart: 40 events, not one too large for the disk.
+        let script = #"i=0; while [ $i -lt 40 ]; do j=0; while [ $j -lt 100 ]; do echo "line $((i*100+j)) of the output"; "#
+            + #"j=$((j+1)); done; i=$((i+1)); sleep 0.02; done; exit 7"#
         let r = try lxattach(["exec", "--record", cast, Testbed.c1, "--", "sh", "-c", script])
         XCTAssertEqual(r.status, 7, "\(r)")
         let expected = (0..<4000).map { "line \($0) of the output\n" }.joined()
