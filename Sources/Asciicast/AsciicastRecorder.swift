@@ -100,12 +100,21 @@ public struct AsciicastRecorder: Sendable {
         if micros > lastMicroseconds { lastMicroseconds = micros }
         out.append(UInt8(ascii: "["))
         Self.appendSeconds(lastMicroseconds, to: &out)
-        out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "\""), code, UInt8(ascii: "\""),
-                                UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "\"")])
+        // Byte by byte: an array literal here was an allocation per event.
+        out.append(UInt8(ascii: ","))
+        out.append(UInt8(ascii: " "))
+        out.append(UInt8(ascii: "\""))
+        out.append(code)
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ","))
+        out.append(UInt8(ascii: " "))
+        out.append(UInt8(ascii: "\""))
     }
 
     private func closeEvent(to out: inout [UInt8]) {
-        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "]"), 0x0A])
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "]"))
+        out.append(0x0A)
     }
 
     /// `12.000345`: whole seconds, a point, six digits (asciinema's own precision).

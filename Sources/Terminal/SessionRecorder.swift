@@ -12,12 +12,13 @@ import Transport
 /// When the recording ends early (full disk, I/O error, stalled disk) the file warns
 /// once and the session goes on unrecorded.
 public final class SessionRecorder: ExecOutputObserver, ExecInputFilter, ExecHooks {
-    private var recorder: AsciicastRecorder
+    /// Unchecked exclusivity: one thread (the loop's) uses them, several times a frame.
+    @exclusivity(unchecked) private var recorder: AsciicastRecorder
     private let file: RecordingFile
     private let hooks: ExecHooks?
     private let innerFilter: ExecInputFilter?
     /// Lines not handed over yet, and when the first of them was made (0: none).
-    private var lines: [UInt8] = []
+    @exclusivity(unchecked) private var lines: [UInt8] = []
     private var oldest: UInt64 = 0
     private var ended: Bool { file.stopped }
     /// Lines go to the writer at a turn's end once this many have gathered or the oldest
