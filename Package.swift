@@ -90,6 +90,8 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AsciicastTests", dependencies: ["Asciicast", "JSON"]),
+        // The recording's file and its writer process, on local files (no daemon).
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "CLITests", dependencies: ["lxattach"]),
         .testTarget(name: "LXDTests", dependencies: ["LXD", "LXDConfigYAML", "JSON"]),
         // Drives the built lxattach binary against a real LXD daemon.

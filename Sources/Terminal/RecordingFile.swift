@@ -12,6 +12,9 @@ import Transport
 /// `stallSeconds` or more than `maxQueued` bytes wait (the disk stalled). The session
 /// goes on unrecorded. The file only ever holds whole lines, but for the one write(2)
 /// in progress.
+///
+/// The process must ignore SIGPIPE (lxattach does): a writer that is gone is an EPIPE.
+/// It forks: make it while the process has one thread (lxattach does, before the session).
 public final class RecordingFile {
     /// Why a recording could not start.
     public enum OpenError: Error, CustomStringConvertible {
@@ -140,14 +143,36 @@ public final class RecordingFile {
     private func send(_ bytes: UnsafeRawBufferPointer) -> Int {
         let n = write(pipe, bytes.baseAddress, bytes.count)
         if n >= 0 { return n }
-        switch errno {
-        case EAGAIN, EINTR: return 0
-        // The writer is gone: it failed and said why (or was killed): end quietly.
-        default:
-            stop()
-            return -1
-        }
+        let e = errno
+        if e == EAGAIN || e == EINTR { return 0 }
+        // The writer is gone. One that failed has said why (status 1); any other end (a
+        // signal, the OOM killer) is said here.
+        stop()
+        let why = writerEnd() ?? "its writer process is gone"
+        if !why.isEmpty { warn(Self.message(path)(why)) }
+        return -1
     }
+
+    /// How the writer ended, once it has ("": it failed and warned itself); nil when it
+    /// has not ended within a moment.
+    func writerEnd() -> String? {
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            let r = waitpid(writer, &status, WNOHANG)
+            if r == writer {
+                let signal = status & 0x7F
+                if signal != 0 { return "its writer process was killed (signal \(signal))" }
+                let code = (status >> 8) & 0xFF
+                return code == 1 ? "" : "its writer process ended (status \(code))"
+            }
+            if r < 0 && errno != EINTR { return "its writer process is gone" }
+            usleep(1000)
+        }
+        return nil
+    }
+
+    /// The writer's pid (tests stop and kill it).
+    var writerPID: pid_t { writer }
 
     private func end(_ why: String) {
         stop()
