@@ -25,6 +25,7 @@ let package = Package(
         // For the libFuzzer harnesses (Fuzz/Package.swift), which use this package by path.
         .library(name: "HTTP", targets: ["HTTP"]),
         .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "Asciicast", targets: ["Asciicast"]),
         .library(name: "LXDConfigYAML", targets: ["LXDConfigYAML"]),
     ],
     dependencies: [

@@ -25,6 +25,7 @@ let dependencies: [String: [String]] = [
     "JSONFuzz": ["JSON"],
     "ConfigFuzz": ["LXDConfigYAML", "LXD", "JSON"],
     "ExecMachineFuzz": ["LXD", "WebSocket"],
+    "AsciicastFuzz": ["Asciicast", "JSON"],
 ]
 
 let names = ((try? FileManager.default.contentsOfDirectory(atPath: here.appendingPathComponent("Targets").path)) ?? [])
