@@ -129,6 +129,16 @@ final class RecordingTests: XCTestCase {
         XCTAssertEqual(recording.header["height"] as? Int, 24)
     }
 
+    /// Over HTTPS the same, the title naming the remote as written (`tls:`).
+    func testRecordsOverTLSWithTheRemoteInTheTitle() throws {
+        let cast = try castPath()
+        let r = try lxattach(["exec", "--record", cast, "\(Testbed.remote):\(Testbed.c1)", "--", "echo", "over tls"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let recording = try Cast(path: cast)
+        XCTAssertEqual(recording.header["title"] as? String, "\(Testbed.remote):\(Testbed.c1) echo 'over tls'")
+        XCTAssertEqual(recording.output, "over tls\n")
+    }
+
     /// An existing file is never overwritten, and nothing is run.
     func testExistingFileIsRefusedAndNothingRuns() throws {
         let cast = try castPath()
