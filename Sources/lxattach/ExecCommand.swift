@@ -121,8 +121,9 @@ struct ShellCommand: ParsableCommand {
         let interactive = isatty(0) == 1 && isatty(1) == 1
         let request = ExecRequest(command: Self.loginCommand(carrying: entries), environment: environment,
                                   interactive: interactive)
-        try runExec(global: global.settings, instance: instance, request: request, disableStdin: false,
-                    record: recording.settings)
+        var record = recording.settings
+        record.titleCommand = ["su", "-l"]
+        try runExec(global: global.settings, instance: instance, request: request, disableStdin: false, record: record)
     }
 }
 

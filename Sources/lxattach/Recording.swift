@@ -21,6 +21,9 @@ struct RecordOptions: ParsableArguments {
 struct RecordSettings {
     var path: String?
     var input = false
+    /// The command the title names, when not the one run (`shell`: `su -l`, never the
+    /// `--env` values its login command carries).
+    var titleCommand: [String]?
 
     /// What contradicts, in the words of a usage error (nil: nothing).
     var problem: String? {
@@ -38,7 +41,7 @@ struct RecordSettings {
         let header = AsciicastHeader(
             width: size?.columns ?? 80, height: size?.rows ?? 24, timestamp: Int64(time(nil)),
             term: env("TERM"), shell: env("SHELL"),
-            title: "\(remote):\(instance) " + command.map(Self.quotedIfNeeded).joined(separator: " "))
+            title: "\(remote):\(instance) " + (titleCommand ?? command).map(Self.quotedIfNeeded).joined(separator: " "))
         do {
             return try RecordingFile(creating: path, header: header.line) { line in
                 // In raw mode the line starts and ends itself.

@@ -25,7 +25,8 @@ final class RecordingTests: XCTestCase {
         let cast = try castPath()
         let tmux = try TmuxSession(width: 100, height: 30)
         defer { tmux.close() }
-        let run = try RecordedRun(tmux, ["shell", "--record", cast, Testbed.c1])
+        // An --env value is carried by the login command, never shown in the title.
+        let run = try RecordedRun(tmux, ["shell", "--env", "TOKEN=s3cret", "--record", cast, Testbed.c1])
         tmux.waitForPrefix(prompt)
         // Red, then the first two bytes of U+1F600, a pause (a frame of its own), its last
         // two bytes and a lone 0xFF.
@@ -46,6 +47,7 @@ final class RecordingTests: XCTestCase {
         XCTAssertEqual(recording.header["width"] as? Int, 100)
         XCTAssertEqual(recording.header["height"] as? Int, 30)
         XCTAssertEqual(recording.header["title"] as? String, "local:\(Testbed.c1) su -l")
+        XCTAssertFalse(String(decoding: recording.bytes, as: UTF8.self).contains("s3cret"))
         let env = try XCTUnwrap(recording.header["env"] as? [String: String])
         XCTAssertEqual(env["TERM"], "tmux-256color")
         XCTAssertNotNil(env["SHELL"])
