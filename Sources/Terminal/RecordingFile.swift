@@ -104,39 +104,51 @@ public final class RecordingFile {
     }
 
     /// Takes `lines` (whole lines; left empty, its capacity kept) for the writer, with
-    /// what waits from before. Ends the recording (warning once) when the disk stalled.
+    /// what waits from before. Ends the recording (warning once) when the pipe took
+    /// nothing for `stallSeconds`, or more than `maxQueued` bytes wait.
     public func handOver(_ lines: inout [UInt8], now: UInt64 = monotonicNanoseconds()) {
         defer { lines.removeAll(keepingCapacity: true) }
-        guard !stopped else { return }
-        if sent == waiting.count {
-            guard !lines.isEmpty else { return }
-            let n = lines.withUnsafeBytes { send($0) }
-            guard n >= 0 else { return }
-            if n == lines.count { return fullSince = 0 }
-            // What the pipe did not take waits (the buffers swap: no copy of the rest).
-            swap(&waiting, &lines)
-            sent = n
-        } else {
-            waiting.append(contentsOf: lines)
-            let n = waiting.withUnsafeBytes { send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
-            guard n >= 0 else { return }
-            sent += n
-            if sent == waiting.count {
-                waiting.removeAll(keepingCapacity: true)
-                sent = 0
-                return fullSince = 0
-            }
-            if sent > waiting.count / 2 {
-                waiting.removeSubrange(..<sent)
-                sent = 0
-            }
+        guard !stopped, let taken = send(adding: &lines) else { return }
+        let backlog = waiting.count - sent
+        if backlog == 0 {
+            fullSince = 0
+            return
         }
-        if fullSince == 0 { fullSince = now }
-        if waiting.count - sent > maxQueued {
-            end("the disk did not keep up (\((waiting.count - sent) >> 20) MiB waiting)")
+        // The stall clock runs while the pipe takes nothing; any progress restarts it.
+        if taken > 0 || fullSince == 0 { fullSince = now }
+        if backlog > maxQueued {
+            end("the disk did not keep up (\(backlog >> 20) MiB waiting)")
         } else if now &- fullSince > UInt64(stallSeconds * 1e9) {
             end("the disk stalled (nothing written for \(Int(stallSeconds)) s)")
         }
+    }
+
+    /// Sends what waits, then `lines`, as far as the pipe takes them; the rest waits.
+    /// Returns the bytes the pipe took (nil: the recording ended).
+    private func send(adding lines: inout [UInt8]) -> Int? {
+        if sent == waiting.count {
+            guard !lines.isEmpty else { return 0 }
+            let n = lines.withUnsafeBytes { send($0) }
+            guard n >= 0 else { return nil }
+            if n < lines.count {
+                // What the pipe did not take waits (the buffers swap: no copy of the rest).
+                swap(&waiting, &lines)
+                sent = n
+            }
+            return n
+        }
+        waiting.append(contentsOf: lines)
+        let n = waiting.withUnsafeBytes { send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
+        guard n >= 0 else { return nil }
+        sent += n
+        if sent == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            sent = 0
+        } else if sent > waiting.count / 2 {
+            waiting.removeSubrange(..<sent)
+            sent = 0
+        }
+        return n
     }
 
     /// One non-blocking write to the pipe: the bytes it took (-1: the recording ended).

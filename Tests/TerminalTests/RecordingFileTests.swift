@@ -109,6 +109,32 @@ final class RecordingFileTests: XCTestCase {
         XCTAssertGreaterThan(contents().count, 900_000, "what the pipe held (1 MiB) was written")
     }
 
+    /// A writer that is slower than the output but moves is not a stalled one: each time
+    /// the pipe takes something the stall clock starts again (here the writer runs 1 ms
+    /// in every 100, far behind, for 2.5 s against a 1 s stall bound).
+    func testASlowWriterIsNotAStalledOne() throws {
+        let f = try file(maxQueued: 1 << 30, stallSeconds: 1)
+        XCTAssertEqual(kill(f.writerPID, SIGSTOP), 0)
+        let started = Date()
+        var round = 0
+        let chunk = lines(10_000)
+        while Date().timeIntervalSince(started) < 2.5 {
+            var batch = chunk
+            f.handOver(&batch)
+            round += 1
+            if round % 5 == 0 {
+                kill(f.writerPID, SIGCONT)
+                usleep(1000)
+                kill(f.writerPID, SIGSTOP)
+            }
+            usleep(20_000)
+        }
+        XCTAssertFalse(f.stopped)
+        XCTAssertEqual(warnings, [])
+        XCTAssertTrue(f.isBehind, "the writer kept up: the test proves nothing")
+        kill(f.writerPID, SIGKILL)
+    }
+
     func testTooMuchWaitingEndsTheRecording() throws {
         let f = try file(maxQueued: 200_000)
         XCTAssertEqual(kill(f.writerPID, SIGSTOP), 0)
