@@ -8,7 +8,8 @@ import Transport
 /// `--record FILE` and `--record-input`, for `shell`, `exec` and `console`.
 struct RecordOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Record the session into FILE, a new file (asciicast v2: `asciinema play FILE`).", valueName: "FILE"))
+        "Record the session into FILE, a new file (asciicast v2: `asciinema play FILE`).", valueName: "FILE"),
+            completion: .file())
     var record: String?
 
     @Flag(name: .long, help: "With --record: record what is typed too (passwords included).")
