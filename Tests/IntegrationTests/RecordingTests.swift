@@ -262,7 +262,7 @@ final class RecordingTests: XCTestCase {
                        "Warning: recording to \(cast) stopped: the disk stalled (nothing written for 10 s); it plays up to its last event\n")
         XCTAssertEqual(try runCommand("fsfreeze", ["-u", mnt], timeout: 10).status, 0)
         frozen = false
-        waitUntil("the writer to finish") { (try? runCommand("fuser", ["-s", cast], timeout: 10).status) != 0 }
+        waitUntil("the writer to finish") { !isOpenByAnyProcess(cast) }
         let recording = try Cast(path: cast)
         XCTAssertFalse(recording.output.contains("after-42"), "recorded after the recording ended")
         XCTAssertEqual(try asciinemaCat(cast).status, 0)
@@ -298,4 +298,15 @@ final class RecordingTests: XCTestCase {
         let shown = run.paneBytes { replacingInvalidUTF8($0) == played.bytes }
         XCTAssertEqual(played.bytes, replacingInvalidUTF8(shown))
     }
+}
+
+/// Whether some process holds `path` open (its /proc/PID/fd links; no psmisc needed).
+private func isOpenByAnyProcess(_ path: String) -> Bool {
+    let fm = FileManager.default
+    for pid in (try? fm.contentsOfDirectory(atPath: "/proc")) ?? [] where pid.allSatisfy(\.isNumber) {
+        for fd in (try? fm.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? [] {
+            if (try? fm.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == path { return true }
+        }
+    }
+    return false
 }
