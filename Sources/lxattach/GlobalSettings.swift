@@ -72,9 +72,22 @@ struct GlobalSettings {
 
     /// The cluster router of `client`: execs go straight to the instance's member
     /// (routes kept in the cache folder), unless `LXATTACH_CLUSTER_DIRECT=0`.
-    static func router(for client: LXDClient, environment: ClientEnvironment) -> ClusterRouter {
+    /// `LXATTACH_CLUSTER_ADDRESS_MAP=HOST:PORT=HOST:PORT,…` dials a member elsewhere (a
+    /// measuring hook: Scripts/bench-wan's delay proxies).
+    static func router(for client: LXDClient, environment: ClientEnvironment) throws -> ClusterRouter {
         let off = getenv("LXATTACH_CLUSTER_DIRECT").map { String(cString: $0) == "0" } ?? false
-        return ClusterRouter(client: client, cacheDirectory: environment.cacheDirectory, enabled: !off)
+        var map: [String: String] = [:]
+        if let raw = getenv("LXATTACH_CLUSTER_ADDRESS_MAP") {
+            let text = String(cString: raw)
+            for entry in text.split(separator: ",") {
+                let pair = entry.split(separator: "=", omittingEmptySubsequences: false)
+                guard pair.count == 2, pair.allSatisfy({ $0.contains(":") }) else {
+                    throw Failure("invalid LXATTACH_CLUSTER_ADDRESS_MAP=\(text): expected HOST:PORT=HOST:PORT,…")
+                }
+                map[String(pair[0])] = String(pair[1])
+            }
+        }
+        return ClusterRouter(client: client, cacheDirectory: environment.cacheDirectory, enabled: !off, addressMap: map)
     }
 
     /// A client for `remote`.
@@ -91,7 +104,7 @@ struct GlobalSettings {
         let reference: InstanceReference
         do { reference = try config.parseInstanceReference(written) } catch { throw Failure(error) }
         let client = try client(remote: reference.remote, config: config, environment: environment)
-        return (client, reference, Self.router(for: client, environment: environment))
+        return (client, reference, try Self.router(for: client, environment: environment))
     }
 
     /// `[remote:]` as written (nil: the default remote) → a client for it.

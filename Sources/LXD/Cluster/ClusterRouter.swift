@@ -25,11 +25,16 @@ public final class ClusterRouter: Sendable {
     private let state: Mutex<State>
     /// False for a unix-socket remote or with `LXATTACH_CLUSTER_DIRECT=0`: every exec goes through `client`.
     public let isEnabled: Bool
+    /// Member addresses dialed elsewhere, "host:port" → "host:port" (`LXATTACH_CLUSTER_ADDRESS_MAP`,
+    /// a measuring hook: Scripts/bench-wan puts a delay proxy in front of each member).
+    private let addressMap: [String: String]
 
     /// A router for `client`'s remote, remembering routes in `cacheDirectory` (nil: only
-    /// for this process).
-    public init(client: LXDClient, cacheDirectory: String?, enabled: Bool = true) {
+    /// for this process). `addressMap`: a member whose address ("host:port", as in its
+    /// URL) is a key is dialed at the value instead.
+    public init(client: LXDClient, cacheDirectory: String?, enabled: Bool = true, addressMap: [String: String] = [:]) {
         self.client = client
+        self.addressMap = addressMap
         var isHTTPS = false
         if case .https = client.remote.endpoint { isHTTPS = true }
         isEnabled = enabled && isHTTPS
@@ -47,10 +52,17 @@ public final class ClusterRouter: Sendable {
         return state.withLock { s -> LXDClient? in
             guard let url = s.routes.memberURL(instance: instance, project: project) else { return nil }
             if let known = s.clients[url] { return known }
-            guard let made = client.memberClient(url: url) else { return nil }
+            guard let made = client.memberClient(url: dialed(url)) else { return nil }
             s.clients[url] = made
             return made
         }
+    }
+
+    /// `url` with its address replaced when `addressMap` names it.
+    private func dialed(_ url: String) -> String {
+        guard !addressMap.isEmpty, let (host, port) = LXDClient.hostAndPort(httpsURL: url) else { return url }
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return addressMap[address].map { "https://" + $0 } ?? url
     }
 
     /// `instance` runs on `member` (an exec's operation, an instance list); the member's

@@ -27,8 +27,8 @@ final class FanOutClients {
         if let c = clients[remote] { return .success(c) }
         do {
             let client = try global.client(remote: remote, config: config, environment: environment)
+            routers[remote] = try GlobalSettings.router(for: client, environment: environment)
             clients[remote] = client
-            routers[remote] = GlobalSettings.router(for: client, environment: environment)
             return .success(client)
         } catch {
             let problem = FanOutProblem(.failed, (error as? Failure)?.message ?? "\(error)")
