@@ -48,6 +48,26 @@ final class ExecSetupMachineTests: XCTestCase {
         XCTAssertEqual(bytes, upgradeBytes(plan, .stdout))
     }
 
+    /// Control's upgrade goes out first: 0/1/2 up before it wait for its connection (the
+    /// daemon starts the command once 0/1/2 are attached).
+    func testControlsUpgradeGoesOutBeforeTheOthers() {
+        var m = ExecSetupMachine(plan: setupPlan(), now: 0)
+        _ = m.start(now: 0)
+        _ = m.connected(.rest, now: 1)
+        for fd in [ExecStream.stdin, .stdout, .stderr] { _ = m.connected(.socket(fd), now: 1) }
+        XCTAssertEqual(describe(m.received(.rest, postAnswer(), now: 2)), ["wait rest"], "control is not up yet")
+        XCTAssertEqual(describe(m.connected(.socket(.control), now: 3)),
+                       ["upgrade fd control", "upgrade fd 0", "upgrade fd 1", "upgrade fd 2"])
+        // A control connection that fails without a PTY lets the others go.
+        var lost = ExecSetupMachine(plan: setupPlan(), now: 0)
+        _ = lost.start(now: 0)
+        _ = lost.connected(.rest, now: 1)
+        _ = lost.connected(.socket(.stdin), now: 1)
+        _ = lost.received(.rest, postAnswer(), now: 2)
+        XCTAssertEqual(describe(lost.failed(.socket(.control), .connectionClosed("read"), now: 3)),
+                       ["close fd control", "upgrade fd 0"])
+    }
+
     func testAPostAnswerSplitAtEveryByteActsOnlyOnItsLastByte() {
         let whole = postAnswer()
         for split in 1..<whole.count {

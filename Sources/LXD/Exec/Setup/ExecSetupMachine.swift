@@ -233,7 +233,31 @@ public struct ExecSetupMachine {
         return attachedIfComplete()
     }
 
+    /// Control's upgrade goes out before any other, as lxc sends it: the daemon starts a
+    /// non-interactive command once 0/1/2 are attached, and a command that ends at once
+    /// would meet a control upgrade still on its way (LXD 5.0.2 then refuses it, and under
+    /// load its handler was seen to crash the daemon on such a late connect). So 0/1/2 wait
+    /// for control's connection, which opened with theirs: no round trip is added.
+    private var controlSent: Bool {
+        switch links[.socket(.control)] {
+        case .connecting, .open: return secrets[.control] == nil
+        default: return true
+        }
+    }
+
     private mutating func upgrade(_ fd: ExecStream) -> [SetupAction] {
+        if fd != .control && !controlSent { return [] }
+        var actions = upgradeNow(fd)
+        if fd == .control {
+            // The others that were up and waiting for it.
+            for other in plan.sockets where other != .control {
+                if case .open = links[.socket(other)] { actions += upgradeNow(other) }
+            }
+        }
+        return actions
+    }
+
+    private mutating func upgradeNow(_ fd: ExecStream) -> [SetupAction] {
         guard let id = operationID, let secret = secrets[fd], let key = plan.keys[fd] else { return [] }
         let target = "/1.0/operations/\(percentEncode(id))/websocket?secret=" + percentEncode(secret)
         links[.socket(fd)] = .awaiting(HTTPResponseParser(requestMethod: "GET"))
@@ -263,8 +287,15 @@ public struct ExecSetupMachine {
     /// it, control alone may be missing in non-interactive mode.
     private mutating func lost(_ link: SetupLink, _ error: TransportError) -> [SetupAction] {
         if link == .socket(.control), !plan.interactive, operationID != nil {
+            let waiting = !controlSent
             links[link] = .closed
-            return [.close(link)] + attachedIfComplete()
+            var actions: [SetupAction] = [.close(link)]
+            if waiting {
+                for other in plan.sockets where other != .control {
+                    if case .open = links[.socket(other)] { actions += upgradeNow(other) }
+                }
+            }
+            return actions + attachedIfComplete()
         }
         return fail(.transport(error))
     }
