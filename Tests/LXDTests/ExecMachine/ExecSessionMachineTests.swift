@@ -94,6 +94,19 @@ final class ExecSessionMachineTests: XCTestCase {
         XCTAssertEqual(m.receivedBarrier(on: .stderr, now: at(2)).completion?.exitStatus, 4)
     }
 
+    /// Both outputs ended but a socket stays open (the daemon left it dangling) and the
+    /// `/wait` does not answer: 10 s later the status is looked up, not waited for ever.
+    func testAnUnansweredWaitWithASocketLeftOpenIsLookedUpAfterTheOutputEnded() {
+        var m = ExecSessionMachine.pipes(input: false)
+        _ = m.start(now: 0)
+        _ = m.receivedBarrier(on: .stdout, now: at(1))
+        XCTAssertEqual(m.receivedBarrier(on: .stderr, now: at(1)), [], "the wait is out: it answers")
+        XCTAssertEqual(m.nextDeadline, at(11))
+        XCTAssertEqual(m.tick(now: at(10.9)), [])
+        XCTAssertEqual(m.tick(now: at(11)), [.lookUpResult])
+        XCTAssertEqual(m.resultLookedUp(.success(5), now: at(11.1)).completion?.exitStatus, 5)
+    }
+
     func testALookupThatFindsTheCommandRunningWaitsForTheOutputsEnd() {
         var m = ExecSessionMachine.pipes(input: false)
         XCTAssertEqual(m.waitFailed("cut", now: at(1)), [.lookUpResult])

@@ -188,6 +188,7 @@ extension ExecSessionMachine {
         case .lookingUp(let since, _): deadlines.append(after(since, 2 * configuration.resultLookup + 5))
         case .awaiting(let waitPending, _):
             if waitPending, let gone = allGoneAt { deadlines.append(after(gone, configuration.drainAfterFinal)) }
+            if waitPending, let ended = outputEndedAt { deadlines.append(after(ended, configuration.statusAfterOutput)) }
         }
         return deadlines.instant
     }
@@ -214,6 +215,7 @@ extension ExecSessionMachine {
     mutating func evaluate(_ now: ExecInstant) -> [ExecAction] {
         guard !isFinished else { return [] }
         if allGoneAt == nil, allSocketsGone { allGoneAt = now }
+        if outputEndedAt == nil, outputFinished { outputEndedAt = now }
         if !awaitsStatus {
             // A console: over when its output is (detached, instance stopped), or a while
             // after we ended it if the daemon does not close it.
@@ -235,7 +237,10 @@ extension ExecSessionMachine {
             // Without the wait, the end of the output (or of every socket) asks. With it,
             // the daemon answers as it closes the sockets; one that has not a drain time
             // after every socket went away is not trusted to.
-            let waitOverdue = allGoneAt.map { Self.seconds($0, now) >= configuration.drainAfterFinal } ?? false
+            // Nor one whose sockets stay open long after the output ended (a socket the
+            // daemon leaves dangling would otherwise hold the session for ever).
+            let waitOverdue = (allGoneAt.map { Self.seconds($0, now) >= configuration.drainAfterFinal } ?? false)
+                || (outputEndedAt.map { Self.seconds($0, now) >= configuration.statusAfterOutput } ?? false)
             if (!waitPending && (outputFinished || allSocketsGone)) || (waitPending && waitOverdue) {
                 result = .lookingUp(since: now, lastError: lastError)
                 return [.lookUpResult]

@@ -30,6 +30,9 @@ public struct ExecSessionMachine: Sendable {
         /// Once the operation is final, how long output may stay silent before the
         /// session ends without its barriers (newer LXD stops reading after ~1 s).
         public var drainAfterFinal: Double = 3
+        /// Once every output stream ended, how long the `/wait` may stay unanswered while a
+        /// socket the daemon should have closed stays open, before the status is looked up.
+        public var statusAfterOutput: Double = 10
         /// How long a result lookup may wait on the daemon (`/wait?timeout=`), and how
         /// long after a kill the session waits for the daemon to report the end.
         public var resultLookup: Double = 5
@@ -87,6 +90,8 @@ public struct ExecSessionMachine: Sendable {
     var probeSentAt: ExecInstant?
     /// When every socket was found gone (a `/wait` still out then is given a drain time).
     var allGoneAt: ExecInstant?
+    /// When every output stream had ended (its barrier or EOF).
+    var outputEndedAt: ExecInstant?
     /// Set once `finish` was returned; every later event is ignored.
     public internal(set) var isFinished = false
 
