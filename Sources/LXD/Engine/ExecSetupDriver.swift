@@ -86,13 +86,6 @@ final class ExecSetupDriver {
 
     var nextDeadline: ExecInstant? { isDone ? nil : machine.nextDeadline }
 
-    /// Ends the set-up (the loop is told to stop: a signal before the session attached).
-    func cancel(_ error: LXDError) {
-        guard !isDone else { return }
-        finish()
-        onFailed(error, machine.stage)
-    }
-
     // MARK: -
 
     private func read(_ link: SetupLink, _ c: SetupConnection, now: ExecInstant) throws(TransportError) {
@@ -151,7 +144,17 @@ final class ExecSetupDriver {
                 setsockopt(stream.fileDescriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             }
         }
-        let waitStream = a.waitSent ? connections.removeValue(forKey: .rest)?.takeStream() : nil
+        // The /wait went out with the POST's answer; what the socket had not taken yet (a
+        // full buffer, rare for ~150 bytes) is written now, briefly, before the hand-over.
+        var waitStream: (any ByteStream)?
+        if a.waitSent, let rest = connections.removeValue(forKey: .rest) {
+            do {
+                try rest.finishWrites(deadline: .after(seconds: 1))
+                waitStream = rest.takeStream()
+            } catch {
+                rest.close()   // the session looks the status up instead
+            }
+        }
         if let trace {
             trace("websockets attached: \(machine.plan.sockets.filter { channels[$0] != nil }.map(\.rawValue).joined(separator: ", "))")
         }

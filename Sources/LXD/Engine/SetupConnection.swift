@@ -169,6 +169,13 @@ final class SetupConnection {
 
     var hasPendingWrites: Bool { written < outgoing.count }
 
+    /// Writes what is still queued, waiting for the socket up to `deadline`.
+    func finishWrites(deadline: Deadline) throws(TransportError) {
+        guard case .open(let s) = state, hasPendingWrites else { return }
+        try s.writeAll(Array(outgoing[written...]), deadline: deadline)
+        written = outgoing.count
+    }
+
     /// One read: the bytes, empty on would-block, nil at EOF.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(TransportError) -> [UInt8]? {
         guard case .open(let s) = state else { return [] }
