@@ -25,7 +25,10 @@ final class ClusterFanOutTests: XCTestCase {
         let frozen = try FrozenMember(member)
         defer { frozen.thaw() }
         let names = ClusterBed.members.map(\.instance)
-        let r = try clattach(["exec", names.joined(separator: ","), "--", "echo", "ran"], timeout: 60)
+        // One session at a time: node1 forwards them all, and LXD 5.0.2 lets an exec it
+        // forwards to the frozen member stall another it forwards at the same moment to a
+        // healthy one (seen in 2 of 4 runs with the set-ups overlapping; Docs/clusters.md).
+        let r = try clattach(["exec", "--parallel", "1", names.joined(separator: ","), "--", "echo", "ran"], timeout: 60)
         XCTAssertEqual(r.status, 255, "\(r)")
         XCTAssertEqual(Set(lines(r.stdoutText)), Set(names.filter { $0 != member.instance }.map { "\($0): ran" }), "\(r)")
         let err = lines(r.stderrText)
