@@ -153,10 +153,9 @@ public final class RecordingFile {
 
     /// One non-blocking write to the pipe: the bytes it took (-1: the recording ended).
     private func send(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let n = write(pipe, bytes.baseAddress, bytes.count)
-        if n >= 0 { return n }
-        let e = errno
-        if e == EAGAIN || e == EINTR { return 0 }
+        let result = LocalIO.writeOnce(pipe, bytes.baseAddress, bytes.count)
+        if case .success(let n) = result { return n }
+        if case .failure(let f) = result, f.errno == EAGAIN { return 0 }
         // The writer is gone. One that failed has said why (status 1); any other end (a
         // signal, the OOM killer) is said here.
         stop()
@@ -168,17 +167,16 @@ public final class RecordingFile {
     /// How the writer ended, once it has ("": it failed and warned itself); nil when it
     /// has not ended within a moment.
     func writerEnd() -> String? {
-        var status: Int32 = 0
         for _ in 0..<100 {
-            let r = waitpid(writer, &status, WNOHANG)
-            if r == writer {
+            switch LocalIO.reap(writer) {
+            case .success(let status?):
                 let signal = status & 0x7F
                 if signal != 0 { return "its writer process was killed (signal \(signal))" }
                 let code = (status >> 8) & 0xFF
                 return code == 1 ? "" : "its writer process ended (status \(code))"
+            case .success(nil): usleep(1000)
+            case .failure: return "its writer process is gone"
             }
-            if r < 0 && errno != EINTR { return "its writer process is gone" }
-            usleep(1000)
         }
         return nil
     }
@@ -221,8 +219,7 @@ public final class RecordingFile {
         stop()
         // The writer ends at the pipe's end (a writer that fails now warns itself).
         while true {
-            let r = waitpid(writer, &status, WNOHANG)
-            if r == writer || (r < 0 && errno != EINTR) { return }
+            if case .success(nil) = LocalIO.reap(writer) {} else { return }
             if monotonicNanoseconds() >= deadline { return warn(Self.message(path)(late)) }
             usleep(2000)
         }

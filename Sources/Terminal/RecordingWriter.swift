@@ -1,4 +1,5 @@
 import Glibc
+import Transport
 
 /// The process that writes a recording's file: forked by `RecordingFile` before the
 /// session starts, it reads lines from a pipe and writes them to the file, whole lines
@@ -45,10 +46,8 @@ enum RecordingWriter {
                 buffer = bigger
                 capacity *= 2
             }
-            let n = read(input, buffer + held, capacity - held)
-            if n < 0 && errno == EINTR { continue }
             // The pipe's end (or an error reading it): an unfinished line is dropped.
-            if n <= 0 { _exit(0) }
+            guard case .success(let n) = LocalIO.readOnce(input, buffer + held, capacity - held), n > 0 else { _exit(0) }
             let total = held + n
             var end = total
             while end > 0 && buffer.load(fromByteOffset: end - 1, as: UInt8.self) != 0x0A { end -= 1 }
@@ -68,13 +67,14 @@ enum RecordingWriter {
     private static func writeAll(_ fd: Int32, _ bytes: UnsafeMutableRawPointer, _ count: Int, committed: inout off_t) -> Int32? {
         var done = 0
         while done < count {
-            let n = write(fd, bytes + done, count - done)
-            if n > 0 {
+            let e: Int32
+            switch LocalIO.writeOnce(fd, bytes + done, count - done) {
+            case .success(let n) where n > 0:
                 done += n
                 continue
+            case .success: e = EIO
+            case .failure(let f): e = f.errno
             }
-            let e = n == 0 ? EIO : errno
-            if e == EINTR { continue }
             var whole = done
             while whole > 0 && bytes.load(fromByteOffset: whole - 1, as: UInt8.self) != 0x0A { whole -= 1 }
             committed += off_t(whole)

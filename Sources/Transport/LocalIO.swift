@@ -27,6 +27,12 @@ public enum LocalWrite: Sendable, Equatable {
 }
 
 /// How a wait for one descriptor ended.
+/// An errno from a local system call.
+public struct LocalError: Error, Sendable, Equatable {
+    public let errno: Int32
+    public init(errno: Int32) { self.errno = errno }
+}
+
 public enum LocalWait: Sendable, Equatable {
     /// The descriptor is ready (or has an error or hang-up to report).
     case ready
@@ -126,6 +132,41 @@ public enum LocalIO {
         let e = Glibc.errno
         if e == EINTR { return .interrupted }
         throw .system(operation: "poll", errno: e)
+    }
+
+    /// One read(2), retried while a signal interrupts it: the bytes read (0 at the end),
+    /// or the errno.
+    public static func readOnce(_ fd: Int32, _ base: UnsafeMutableRawPointer?, _ count: Int) -> Result<Int, LocalError> {
+        while true {
+            let n = Glibc.read(fd, base, count)
+            if n >= 0 { return .success(n) }
+            let e = Glibc.errno
+            if e != EINTR { return .failure(LocalError(errno: e)) }
+        }
+    }
+
+    /// One write(2), retried while a signal interrupts it before any byte: the bytes
+    /// written, or the errno (EAGAIN: a full non-blocking descriptor).
+    public static func writeOnce(_ fd: Int32, _ base: UnsafeRawPointer?, _ count: Int) -> Result<Int, LocalError> {
+        while true {
+            let n = Glibc.write(fd, base, count)
+            if n >= 0 { return .success(n) }
+            let e = Glibc.errno
+            if e != EINTR { return .failure(LocalError(errno: e)) }
+        }
+    }
+
+    /// waitpid(2) without blocking, through signals: the wait status once `pid` ended,
+    /// nil while it runs; `.failure` when there is no such child.
+    public static func reap(_ pid: pid_t) -> Result<Int32?, LocalError> {
+        var status: Int32 = 0
+        while true {
+            let r = Glibc.waitpid(pid, &status, WNOHANG)
+            if r == pid { return .success(status) }
+            if r == 0 { return .success(nil) }
+            let e = Glibc.errno
+            if e != EINTR { return .failure(LocalError(errno: e)) }
+        }
     }
 
     /// waitpid(2) for `pid`, blocking through signals: its wait status, or nil when there

@@ -16,6 +16,33 @@ final class LocalIOTests: XCTestCase {
         for fd in fds where fd >= 0 { close(fd) }
     }
 
+    /// One read, one write and a non-blocking reap, each through signals, errors as errno.
+    func testReadOnceWriteOnceAndReap() throws {
+        let bytes: [UInt8] = Array("hello".utf8)
+        XCTAssertEqual(try bytes.withUnsafeBytes { LocalIO.writeOnce(fds[1], $0.baseAddress, $0.count) }.get(), 5)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = try buffer.withUnsafeMutableBytes { LocalIO.readOnce(fds[0], $0.baseAddress, $0.count) }.get()
+        XCTAssertEqual(Array(buffer[0..<n]), bytes)
+        close(fds[1])
+        fds[1] = -1
+        XCTAssertEqual(try buffer.withUnsafeMutableBytes { LocalIO.readOnce(fds[0], $0.baseAddress, $0.count) }.get(), 0, "the end")
+        XCTAssertEqual(LocalIO.readOnce(-1, nil, 0), .failure(LocalError(errno: EBADF)))
+
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sh"), strdup("-c"), strdup("sleep 0.2; exit 3"), nil]
+        defer { for p in argv { free(p) } }
+        XCTAssertEqual(posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ), 0)
+        XCTAssertEqual(LocalIO.reap(pid), .success(nil), "still running")
+        var status: Int32?
+        let deadline = Date().addingTimeInterval(5)
+        while status == nil, Date() < deadline {
+            status = try LocalIO.reap(pid).get()
+            usleep(10_000)
+        }
+        XCTAssertEqual(status.map { ($0 >> 8) & 0xFF }, 3)
+        XCTAssertEqual(LocalIO.reap(pid), .failure(LocalError(errno: ECHILD)), "reaped already")
+    }
+
     func testWaitTimesOutThenSeesData() throws {
         XCTAssertEqual(try LocalIO.wait(fds[0], for: Int16(POLLIN), timeoutMilliseconds: 50), .timedOut)
         XCTAssertEqual(write(fds[1], "x", 1), 1)

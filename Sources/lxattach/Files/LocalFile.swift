@@ -1,4 +1,5 @@
 import Glibc
+import Transport
 
 /// The local side of file transfers: opening, reading, listing, with Go's error words
 /// (lxc's messages quote them: "open /x: no such file or directory").
@@ -23,23 +24,20 @@ enum LocalFile {
         return (Int64(getuid()), Int64(getgid()))
     }
 
-    /// One read(2), retried on EINTR; 0 at the end.
+    /// One read(2) (through signals); 0 at the end.
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, name: String) throws -> Int {
-        while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            if errno != EINTR { throw Failure("read \(name): \(LXCErrors.goErrno(errno))") }
+        switch LocalIO.readOnce(fd, buffer.baseAddress, buffer.count) {
+        case .success(let n): return n
+        case .failure(let e): throw Failure("read \(name): \(LXCErrors.goErrno(e.errno))")
         }
     }
 
     /// Writes all of `bytes` to `fd` (`name` for the error).
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n > 0 { offset += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            throw Failure("write \(name): \(LXCErrors.goErrno(n < 0 ? errno : EIO))")
+        switch LocalIO.writeAll(fd, bytes, interrupted: { true }) {
+        case .written, .abandoned: return
+        case .readerGone: throw Failure("write \(name): \(LXCErrors.goErrno(EPIPE))")
+        case .failed(let e): throw Failure("write \(name): \(LXCErrors.goErrno(e))")
         }
     }
 
