@@ -70,18 +70,30 @@ final class ClusterFaultTests: XCTestCase {
             { try clxc(["exec", way + instance, "--", "true"], timeout: 16, failOnTimeout: false) },
             { try clattach(["exec", way + instance, "--", "true"], environment: forwarded, timeout: 40) },
         ] })
+        // The daemon may treat two requests sent at the same moment differently (one
+        // refused after its 10 s wait, the other still forwarded and waiting): each
+        // client's outcome is checked on its own, and the texts are compared when both
+        // were refused.
         var refused = 0
         for (i, way) in ways.enumerated() {
             let reference = try XCTUnwrap(offlineRuns[2 * i], way)
             let ours = try XCTUnwrap(offlineRuns[2 * i + 1], way)
-            if !reference.timedOut && reference.status == 1 {
+            let theyRefused = !reference.timedOut && reference.status == 1
+            let weWereRefused = ours.status == 255 && !ours.stderrText.contains("cluster member \(target.name) (")
+            if theyRefused {
                 refused += 1
                 XCTAssertTrue(reference.stderrText.hasPrefix("Error: "), "\(way): \(reference)")
-                XCTAssertEqual(ours.status, 255, "\(way): \(ours)")
-                XCTAssertEqual(ours.stderrText, reference.stderrText, "\(way): the daemon's error, as lxc shows it")
-                XCTAssertLessThan(ours.seconds, 15, "\(way): \(ours)")
             } else {
                 XCTAssertTrue(reference.timedOut, "\(way): lxc neither refused nor waited: \(reference)")
+            }
+            if weWereRefused {
+                refused += 1
+                XCTAssertTrue(ours.stderrText.hasPrefix("Error: ") && ours.stderrText.split(separator: "\n").count == 1, "\(way): \(ours)")
+                XCTAssertLessThan(ours.seconds, 15, "\(way): \(ours)")
+                if theyRefused {
+                    XCTAssertEqual(ours.stderrText, reference.stderrText, "\(way): the daemon's error, as lxc shows it")
+                }
+            } else {
                 assertNamesTheMember(ours, target, way: way)
                 XCTAssertTrue(ours.stderrText.contains("status Offline"), "\(way): \(ours)")
             }
