@@ -27,16 +27,7 @@ final class HostilePeer {
         // "ready" or "ready PORT", read with a deadline: a peer that fails to start must
         // fail the test, not hang it.
         let fd = out.fileHandleForReading.fileDescriptor
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while !text.contains("\n"), Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 100) > 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            text += String(decoding: buffer[0..<n], as: UTF8.self)
-        }
+        let text = readFirstLine(fd)
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard words.first == "ready" else {
             stop()

@@ -26,16 +26,7 @@ final class FixtureProcess {
         process.standardInput = stdin
         try process.run()
         let fd = out.fileHandleForReading.fileDescriptor
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while !text.contains("\n"), Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 100) > 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            text += String(decoding: buffer[0..<n], as: UTF8.self)
-        }
+        let text = readFirstLine(fd)
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
         guard words.first == "ready" else {
             stop()
@@ -51,4 +42,20 @@ final class FixtureProcess {
     }
 
     deinit { stop() }
+}
+
+/// A fixture's first line ("ready …"), read with a 10 s deadline: a fixture that fails to
+/// start must fail the test, not hang it.
+func readFirstLine(_ fd: Int32) -> String {
+    var text = ""
+    let deadline = Date().addingTimeInterval(10)
+    var buffer = [UInt8](repeating: 0, count: 256)
+    while !text.contains("\n"), Date() < deadline {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 100) > 0 else { continue }
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        text += String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+    return text
 }
