@@ -5,7 +5,7 @@ import XCTest
 /// The async API against the real daemon: one-call exec, streaming with input from an
 /// async sequence, many sessions at once on the shared loop thread, cancellation as
 /// SIGTERM, and the operations API.
-final class AsyncLibraryTests: XCTestCase {
+final class AsyncLibraryTests: IntegrationTestCase {
     private func lxd(_ remote: String = "local") throws -> LXDAsyncClient {
         LXDAsyncClient(remote: try libraryRemote(remote))
     }

@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class CLIPromiseTests: XCTestCase {
+final class CLIPromiseTests: IntegrationTestCase {
     /// Invalid values are refused with one line naming the variable (they used to fall
     /// back to the defaults silently); an empty value means unset.
     func testInvalidTimeoutAndKeepaliveValuesAreRefused() throws {

@@ -3,7 +3,7 @@ import XCTest
 
 /// A client key other users can read (ssh would refuse it) is warned about once on
 /// stderr, naming the file and the fix, and still used: the TLS exec succeeds.
-final class ClientKeyPermissionsTests: XCTestCase {
+final class ClientKeyPermissionsTests: IntegrationTestCase {
     private var conf = ""
 
     override func setUpWithError() throws {

@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class ClusterAddressMapTests: XCTestCase {
+final class ClusterAddressMapTests: IntegrationTestCase {
     override func setUpWithError() throws {
         for member in ClusterBed.members { _ = try ClusterBed.pid(of: member) }
     }

@@ -11,7 +11,7 @@ import XCTest
 import Glibc
 #endif
 
-final class ClusterDirectTests: XCTestCase {
+final class ClusterDirectTests: IntegrationTestCase {
     private var cache = ""
 
     override func setUpWithError() throws {

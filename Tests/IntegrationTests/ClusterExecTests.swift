@@ -11,7 +11,7 @@ import XCTest
 import Glibc
 #endif
 
-final class ClusterExecTests: XCTestCase {
+final class ClusterExecTests: IntegrationTestCase {
     /// No remote: conf-cluster's default, `cluster`, node1's unix socket; "n2:" is HTTPS to node2.
     private let ways = ["", "n2:"]
 

@@ -3,7 +3,7 @@ import XCTest
 
 /// Fan-out across the test bed's 3-member cluster: `--all` and `--location` select by
 /// the instances' `location`; a member that stops answering fails only its instances.
-final class ClusterFanOutTests: XCTestCase {
+final class ClusterFanOutTests: IntegrationTestCase {
     private func lines(_ s: String) -> [String] { s.split(separator: "\n").map(String.init) }
 
     func testAllRunsOnEveryMemberAndLocationKeepsOne() throws {

@@ -10,7 +10,7 @@ import XCTest
 import Glibc
 #endif
 
-final class ClusterFaultTests: XCTestCase {
+final class ClusterFaultTests: IntegrationTestCase {
     override func setUpWithError() throws {
         for member in ClusterBed.members { _ = try ClusterBed.pid(of: member) }
     }

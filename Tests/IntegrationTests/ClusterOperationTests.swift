@@ -46,7 +46,7 @@ private final class ClusterBackgroundExec {
     }
 }
 
-final class ClusterOperationTests: XCTestCase {
+final class ClusterOperationTests: IntegrationTestCase {
     override func setUpWithError() throws {
         for member in ClusterBed.members { _ = try ClusterBed.pid(of: member) }
     }

@@ -4,7 +4,7 @@ import XCTest
 /// `lxattach console` in tmux against the real daemon: the instance's console shell
 /// (busybox init's askfirst on the console of Testbed.console), its hostname, window
 /// size, detach with Ctrl+a q (status 0, `stty -g` as before), over unix and TLS.
-final class ConsoleTests: XCTestCase {
+final class ConsoleTests: IntegrationTestCase {
     private func attach(_ target: String) throws -> (TmuxSession, WrappedRun) {
         let tmux = try TmuxSession()
         let run = try WrappedRun(tmux, ["console", target])

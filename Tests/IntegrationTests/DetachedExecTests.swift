@@ -5,7 +5,7 @@
 import Foundation
 import XCTest
 
-final class DetachedExecTests: XCTestCase {
+final class DetachedExecTests: IntegrationTestCase {
     /// A command that outputs bytes no text path would keep (NUL, 0xff, no final
     /// newline) on both streams, after `delay` seconds.
     private static func job(delay: Double, status: Int) -> [String] {

@@ -3,7 +3,7 @@ import XCTest
 
 /// Faults around a running session that the exec engine must ride out or end in
 /// bounded time, against real daemons.
-final class EngineFaultTests: XCTestCase {
+final class EngineFaultTests: IntegrationTestCase {
     /// The command never reads its input: stdin backs up (the daemon stops reading
     /// fd 0, we stop reading ours) and the session still ends with the command.
     func testACommandThatNeverReadsStdinStillEnds() throws {

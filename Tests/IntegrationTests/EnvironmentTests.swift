@@ -4,7 +4,7 @@ import XCTest
 /// `--env KEY` (the local value, as `docker exec -e KEY`) and `--env-file FILE` (docker's
 /// format) on `exec` and `shell`, against the real daemon; the real `lxc exec --env
 /// KEY=VALUE` is the reference for what the command must see.
-final class EnvironmentTests: XCTestCase {
+final class EnvironmentTests: IntegrationTestCase {
     private var directory = ""
 
     override func setUpWithError() throws {

@@ -34,7 +34,7 @@ func assertOneErrorLine(
     return String(text.dropLast())
 }
 
-final class ErrorTests: XCTestCase {
+final class ErrorTests: IntegrationTestCase {
     private let tlsInstance = "\(Testbed.remote):\(Testbed.c1)"
 
     /// The daemon's certificate SHA-256 fingerprint, lower-case hex without colons.

@@ -6,7 +6,7 @@ import XCTest
 /// Many sessions on one `ExecEventLoop` (one thread, one poll) against the real daemon:
 /// each gets its own output and status. Also prints what a session costs (descriptors,
 /// memory, the loop's CPU), measured, never asserted.
-final class ExecEventLoopTests: XCTestCase {
+final class ExecEventLoopTests: IntegrationTestCase {
     private func client(_ remote: String = "local") throws -> LXDClient {
         LXDClient(remote: try libraryRemote(remote))
     }

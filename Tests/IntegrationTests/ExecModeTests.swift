@@ -6,7 +6,7 @@
 import Foundation
 import XCTest
 
-final class ExecModeTests: XCTestCase {
+final class ExecModeTests: IntegrationTestCase {
     /// `tty` in the instance: "/dev/pts/N" when the session has a PTY, "not a tty" (exit 1)
     /// when not.
     private func isPTY(_ output: String) -> Bool {

@@ -146,7 +146,7 @@ final class LiveChild {
 
 extension LiveChild: CustomStringConvertible {}
 
-final class ExecSignalTests: XCTestCase {
+final class ExecSignalTests: IntegrationTestCase {
     private let trapUSR1 = "trap \"echo got USR1; exit 9\" USR1; echo ready; while true; do sleep 0.1; done"
 
     private func checkUSR1IsForwarded(remote: String, file: StaticString = #filePath, line: UInt = #line) throws {

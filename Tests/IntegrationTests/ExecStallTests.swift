@@ -9,7 +9,7 @@ import Glibc
 /// write(2) blocked on the full pipe is interrupted by the session's heartbeat, the
 /// signal is forwarded (the remote command dies of it), and the SIGTERM grace ends the
 /// session that the stalled output would otherwise hold open.
-final class ExecStallTests: XCTestCase {
+final class ExecStallTests: IntegrationTestCase {
     func testSIGTERMEndsASessionWhoseStdoutIsStalled() throws {
         let marker = "lxa-stall-\(getpid())"
         let process = Process()

@@ -8,7 +8,7 @@ import XCTest
 import Glibc
 #endif
 
-final class ExecTLSTests: XCTestCase {
+final class ExecTLSTests: IntegrationTestCase {
     private let target = "\(Testbed.remote):\(Testbed.c1)"
 
     /// Every connection of a set-up opens at once (the websockets' TLS handshakes run

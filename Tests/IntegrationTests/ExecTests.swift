@@ -165,7 +165,7 @@ final class ResultBox: @unchecked Sendable {
     }
 }
 
-final class ExecTests: XCTestCase {
+final class ExecTests: IntegrationTestCase {
     private let c1 = Testbed.c1
 
     // MARK: statuses and output

@@ -8,7 +8,7 @@ import XCTest
 import Glibc
 #endif
 
-final class FanOutRunTests: XCTestCase {
+final class FanOutRunTests: IntegrationTestCase {
     private func lines(_ text: String) -> [String] {
         text.split(separator: "\n").map(String.init)
     }

@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class FanOutTests: XCTestCase {
+final class FanOutTests: IntegrationTestCase {
     /// Prints its instance's name on both streams, a last line without newline, and
     /// exits with the number in its name modulo 4 for lxa-f02..f04 (0 elsewhere).
     private let script = """

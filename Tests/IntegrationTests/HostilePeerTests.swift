@@ -51,7 +51,7 @@ final class HostilePeer {
 /// TCP behind an https remote). Every case must end in bounded time with exactly one
 /// `Error:` line and status 255. Feature tests run against the real daemon; this peer
 /// only plays faults.
-final class HostilePeerTests: XCTestCase {
+final class HostilePeerTests: IntegrationTestCase {
     /// Runs `lxattach ARGS` against the peer; asserts the failure shape and returns it.
     @discardableResult
     private func assertEnds(mode: String, within limit: Double, message: String, tcp: Bool = false,

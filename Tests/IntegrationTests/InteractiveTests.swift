@@ -16,7 +16,7 @@ private func monotonic() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-final class InteractiveTests: XCTestCase {
+final class InteractiveTests: IntegrationTestCase {
     private let prompt = ShellChecks.prompt
 
     private func promptCount(_ tmux: TmuxSession) -> Int {

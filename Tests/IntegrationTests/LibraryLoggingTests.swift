@@ -6,7 +6,7 @@ import XCTest
 /// The library logs through the swift-log `Logger` it is given: the HTTP exchange and an
 /// exec's events at `.debug`, every secret redacted before it reaches the handler;
 /// nothing above `.debug`, and nothing by default.
-final class LibraryLoggingTests: XCTestCase {
+final class LibraryLoggingTests: IntegrationTestCase {
     private func run(_ logger: Logger?, remote: String = "local") throws {
         let resolved = try libraryRemote(remote)
         let client = logger.map { LXDClient(remote: resolved, logger: $0) } ?? LXDClient(remote: resolved)

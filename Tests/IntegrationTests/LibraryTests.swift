@@ -4,7 +4,7 @@ import XCTest
 
 /// The Swift API against the real daemon: config → client → exec → collect, and the
 /// operations API, over the unix socket and TLS.
-final class LibraryTests: XCTestCase {
+final class LibraryTests: IntegrationTestCase {
     private func client(_ remote: String) throws -> LXDClient {
         LXDClient(remote: try libraryRemote(remote))
     }

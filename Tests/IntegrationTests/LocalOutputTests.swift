@@ -3,7 +3,7 @@ import XCTest
 
 /// Where our own output goes wrong: a full disk is an error with its cause, not a
 /// reader that went away (EPIPE, which dies silently like any pipeline member).
-final class LocalOutputTests: XCTestCase {
+final class LocalOutputTests: IntegrationTestCase {
     /// Runs `lxattach exec … > target` through sh, so stdout is a real file or device.
     private func execRedirected(_ script: String, stdoutTo target: String, stderrTo errTarget: String? = nil) throws -> CommandResult {
         let bin = try Built.lxattach()

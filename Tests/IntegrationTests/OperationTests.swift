@@ -70,7 +70,7 @@ enum OpsParse {
     }
 }
 
-final class OperationTests: XCTestCase {
+final class OperationTests: IntegrationTestCase {
     /// Both ways to reach the daemon: the unix socket (default remote) and https.
     private let remotes = ["", "\(Testbed.remote):"]
 

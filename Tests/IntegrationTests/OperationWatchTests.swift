@@ -10,7 +10,7 @@ import XCTest
 import Glibc
 #endif
 
-final class OperationWatchTests: XCTestCase {
+final class OperationWatchTests: IntegrationTestCase {
     private func marker() -> String { "lxa-watch-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())" }
 
     /// The JSON events in `text` whose command line contains `marker`.

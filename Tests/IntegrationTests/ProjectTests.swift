@@ -3,7 +3,7 @@ import XCTest
 
 /// Projects: `--project` and a remote's `project:` select another project's instances
 /// (sent as `?project=` on every call), over the unix socket and TLS.
-final class ProjectTests: XCTestCase {
+final class ProjectTests: IntegrationTestCase {
     func testProjectFlagReachesTheProjectsInstance() throws {
         for target in [Testbed.projectInstance, "\(Testbed.remote):\(Testbed.projectInstance)"] {
             let r = try lxattach(["exec", "--project", Testbed.project, target, "--", "hostname"])

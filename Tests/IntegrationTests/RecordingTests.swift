@@ -7,7 +7,7 @@ import XCTest
 import Glibc
 #endif
 
-final class RecordingTests: XCTestCase {
+final class RecordingTests: IntegrationTestCase {
     private let prompt = ShellChecks.prompt
 
     /// A fresh path for a recording (the folder is removed at the end of the test).

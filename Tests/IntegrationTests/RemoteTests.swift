@@ -7,7 +7,7 @@ import XCTest
 import Glibc
 #endif
 
-final class RemoteTests: XCTestCase {
+final class RemoteTests: IntegrationTestCase {
     func testRemoteListTableIsLxcsAndShowsLocalAndTLS() throws {
         let r = try lxattach(["remote", "list"])
         XCTAssertEqual(r.status, 0, "\(r)")

@@ -10,7 +10,7 @@ import XCTest
 import Glibc
 #endif
 
-final class SetupFaultTests: XCTestCase {
+final class SetupFaultTests: IntegrationTestCase {
     /// A copy of the test bed's conf/ with a remote `cut` through the proxy at `port`.
     private func conf(port: String) throws -> String {
         let dir = NSTemporaryDirectory() + "lxattach-cutconf-\(getpid())-\(UUID().uuidString.prefix(8))"

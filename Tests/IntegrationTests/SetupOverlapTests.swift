@@ -7,7 +7,7 @@
 import Foundation
 import XCTest
 
-final class SetupOverlapTests: XCTestCase {
+final class SetupOverlapTests: IntegrationTestCase {
     /// The connections of one `exec -- true` over HTTPS, non-interactive: the REST
     /// connection (POST, then /wait) and the websockets stdin, stdout, stderr and control.
     private let perSession = 5

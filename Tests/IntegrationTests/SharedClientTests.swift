@@ -5,7 +5,7 @@ import XCTest
 /// One `LXDClient` used by many threads at once (it is `Sendable`): REST calls made at
 /// the same time each get a connection of their own and the right answer; execs started
 /// from several threads on one client keep their own outputs and statuses.
-final class SharedClientTests: XCTestCase {
+final class SharedClientTests: IntegrationTestCase {
     private let threads = 8
     private let rounds = 25
 

@@ -8,7 +8,7 @@ import XCTest
 import Glibc
 #endif
 
-final class TestbedTests: XCTestCase {
+final class TestbedTests: IntegrationTestCase {
     /// `name,STATUS` of one instance, through the unix socket.
     private func status(of instance: String) throws -> String {
         let r = try lxc("list", "--format", "csv", "-c", "ns", "^\(instance)$")
@@ -78,7 +78,7 @@ final class TestbedTests: XCTestCase {
     }
 }
 
-final class HarnessTests: XCTestCase {
+final class HarnessTests: IntegrationTestCase {
     func testFindsTheBuiltExecutables() throws {
         let dir = try Built.directory()
         let lxattach = try Built.lxattach()

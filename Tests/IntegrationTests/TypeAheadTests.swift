@@ -4,7 +4,7 @@
 import Foundation
 import XCTest
 
-final class TypeAheadTests: XCTestCase {
+final class TypeAheadTests: IntegrationTestCase {
     func testKeysTypedBeforeRawModeReachTheRemoteCommand() throws {
         let tmux = try TmuxSession()
         defer { tmux.close() }

@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class AnsibleTests: XCTestCase {
+final class AnsibleTests: IntegrationTestCase {
     static let venv = (ProcessInfo.processInfo.environment["LXATTACH_CACHE_DIR"] ?? "/var/cache/lxattach-testbed") + "/ansible-venv"
 
     /// A host's result in the json callback's output.

@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class AsLXCTableTests: XCTestCase {
+final class AsLXCTableTests: IntegrationTestCase {
     struct Row {
         var what: String
         var arguments: [String]

@@ -4,7 +4,7 @@
 import Foundation
 import XCTest
 
-final class DebianBedTests: XCTestCase {
+final class DebianBedTests: IntegrationTestCase {
     func testRunningAndStopped() throws {
         let r = try lxc("list", "--format", "csv", "-c", "ns", "^lxa-deb")
         XCTAssertEqual(r.status, 0, "\(r)")

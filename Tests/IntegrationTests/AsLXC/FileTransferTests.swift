@@ -8,7 +8,7 @@ import XCTest
 import Glibc
 #endif
 
-final class FileTransferTests: XCTestCase {
+final class FileTransferTests: IntegrationTestCase {
     let c = DebianBed.running[2]
     /// This run's folder in the instance.
     let remote = "/tmp/asx-\(getpid())"

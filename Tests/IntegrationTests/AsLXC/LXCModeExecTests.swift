@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class LXCModeExecTests: XCTestCase {
+final class LXCModeExecTests: IntegrationTestCase {
     let c = DebianBed.running[0]
 
     func testPipedStdinRoundTripsByteExact() throws {

@@ -9,7 +9,7 @@ import XCTest
 import Glibc
 #endif
 
-final class LXCModeHandOverTests: XCTestCase {
+final class LXCModeHandOverTests: IntegrationTestCase {
     func testOtherCommandsRunTheRealClient() throws {
         let list = try asLXC(["list", "--format", "csv", "-c", "n", DebianBed.running[0]])
         XCTAssertEqual(list.status, 0, "\(list)")

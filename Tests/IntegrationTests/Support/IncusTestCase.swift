@@ -8,7 +8,7 @@ import XCTest
 import Glibc
 #endif
 
-class IncusTestCase: XCTestCase {
+class IncusTestCase: IntegrationTestCase {
     let c1 = Testbed.incusC1
 
     /// An empty folder: INCUS_CONF for lxattach (built-in remotes only).
