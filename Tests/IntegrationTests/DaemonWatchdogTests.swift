@@ -108,6 +108,11 @@ final class DaemonWatchdogTests: IntegrationTestCase {
 
         let summary = try runCommand(TestbedDaemon.scripts + "/daemon-restarts", ["run-\(getpid())", record])
         XCTAssertEqual(summary.stdoutText, "daemon restarts: 1 (fake after First)\n", "\(summary)")
+        let details = try runCommand(TestbedDaemon.scripts + "/daemon-restarts", ["--details", "run-\(getpid())", record])
+        XCTAssertTrue(details.stdoutText.hasPrefix("daemon restart at "), "\(details)")
+        XCTAssertTrue(details.stdoutText.contains(": fake after First, before Next: "), "\(details)")
+        XCTAssertTrue(details.stdoutText.contains("; last panic: panic: concurrent write to websocket connection; back (pid "),
+                      "\(details)")
         let other = try runCommand(TestbedDaemon.scripts + "/daemon-restarts", ["another-run", record])
         XCTAssertEqual(other.stdoutText, "daemon restarts: 0\n", "\(other)")
 
