@@ -53,7 +53,7 @@ enum DaemonProbe {
             let e = errno
             // A full backlog: wait for the connection like for any other event.
             guard e == EAGAIN || e == EINPROGRESS else {
-                return .dead("connect \(path): \(String(cString: strerror(e)))")
+                return .dead("connect: \(String(cString: strerror(e)))")
             }
             if let late = wait(fd, for: Int16(POLLOUT), until: deadline) { return late }
         }
