@@ -68,6 +68,10 @@ final class DaemonWatchdogTests: IntegrationTestCase {
         XCTAssertEqual(daemon.lastPanicLine(), "panic: runtime error: invalid memory address or nil pointer dereference")
         let quiet = TestbedDaemon(name: "x", socket: folder + "/s", logs: [folder + "/missing"], script: "/bin/true")
         XCTAssertNil(quiet.lastPanicLine())
+        XCTAssertTrue(TestbedDaemon.isPanic("SIGABRT: abort"))
+        XCTAssertTrue(TestbedDaemon.isPanic("fatal error: concurrent map writes"))
+        XCTAssertFalse(TestbedDaemon.isPanic("SIGHUP received: reloading"))
+        XCTAssertFalse(TestbedDaemon.isPanic("t=1 lvl=warn msg=\"panic: quoted\""))
     }
 
     /// A daemon dies after class First: before class Next there is one loud line naming it,

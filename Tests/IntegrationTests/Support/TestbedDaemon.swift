@@ -28,8 +28,8 @@ struct TestbedDaemon: Sendable, Equatable {
                       script: scripts + "/testbed-cluster")
     }
 
-    /// The last line that says it crashed (a Go `panic:` or `fatal error:`, or a log
-    /// entry at level fatal/crit) of the first of its logs that has one. Only each log's
+    /// The last line that says it crashed (a Go `panic:`, `fatal error:` or fatal signal,
+    /// or a log entry at level fatal/crit) of the first of its logs that has one. Only each log's
     /// last 256 KiB are read.
     func lastPanicLine() -> String? {
         for log in logs {
@@ -46,7 +46,14 @@ struct TestbedDaemon: Sendable, Equatable {
     }
 
     static func isPanic(_ line: Substring) -> Bool {
-        line.hasPrefix("panic: ") || line.hasPrefix("fatal error: ")
+        line.hasPrefix("panic: ") || line.hasPrefix("fatal error: ") || isFatalSignal(line)
             || line.contains("level=fatal") || line.contains("level=panic") || line.contains("lvl=crit")
+    }
+
+    /// The Go runtime's line for a fatal signal: `SIGSEGV: segmentation violation`,
+    /// `SIGABRT: abort`…
+    private static func isFatalSignal(_ line: Substring) -> Bool {
+        guard line.hasPrefix("SIG"), let colon = line.firstIndex(of: ":") else { return false }
+        return line[..<colon].allSatisfy { $0.isUppercase || $0.isNumber } && line[colon...].hasPrefix(": ")
     }
 }
