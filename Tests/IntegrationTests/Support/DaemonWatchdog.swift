@@ -56,7 +56,7 @@ final class DaemonWatchdog: @unchecked Sendable {
     func beforeClass(_ name: String) -> [DaemonRestartRecord] {
         lock.lock()
         defer { lock.unlock() }
-        let previous = lastClass ?? "(none: \(name) is the first class)"
+        let previous = lastClass ?? "none yet"
         lastClass = name
 
         var down: [(daemon: TestbedDaemon, outcome: DaemonProbe.Outcome)] = []
