@@ -104,7 +104,8 @@ final class DaemonWatchdog: @unchecked Sendable {
         return records
     }
 
-    /// Runs a test bed script; says how it ended, with its last line of output.
+    /// Runs a test bed script; says how it ended, with what it says it made (`testbed: made:
+    /// daemon`) or failed, else its last line of output.
     private func run(_ script: String) -> String {
         let start = Date()
         // The scripts use root's own client configuration, not the tests' fresh HOME.
@@ -113,7 +114,9 @@ final class DaemonWatchdog: @unchecked Sendable {
                                       timeout: scriptTimeout, failOnTimeout: false) else {
             return "cannot start \(script)"
         }
-        let last = (r.stderrText + r.stdoutText).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        let lines = (r.stdoutText + r.stderrText).split(whereSeparator: \.isNewline).map(String.init)
+        let told = lines.filter { $0.contains(": made: ") || $0.contains("FAILED") || $0.contains("restarting") }
+        let last = told.isEmpty ? lines.last ?? "" : told.joined(separator: " / ")
         let how = r.timedOut ? "timed out" : r.status.map { "exit \($0)" } ?? "signal \(r.signal ?? 0)"
         return "Scripts/\(URL(fileURLWithPath: script).lastPathComponent): \(how) after "
             + String(format: "%.1f", Date().timeIntervalSince(start)) + " s" + (last.isEmpty ? "" : ", \(last)")
