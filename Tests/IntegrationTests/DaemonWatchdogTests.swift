@@ -139,6 +139,32 @@ final class DaemonWatchdogTests: IntegrationTestCase {
         }
     }
 
+    /// A daemon its script cannot bring back: two loud lines and one record the first time,
+    /// then one line per class and the script is not run again.
+    func testADaemonThatStaysDownIsReportedAndNotRestartedAgain() throws {
+        let runs = folder + "/runs"
+        try "#!/bin/sh\necho ran >> '\(runs)'\necho 'fake: FAILED: cannot start it' >&2\nexit 1\n"
+            .write(toFile: folder + "/broken", atomically: true, encoding: .utf8)
+        chmod(folder + "/broken", 0o755)
+        let daemon = TestbedDaemon(name: "broken", socket: folder + "/none", logs: [], script: folder + "/broken")
+        let lines = Lines()
+        let record = folder + "/restarts.log"
+        let watchdog = DaemonWatchdog(daemons: [daemon], recordFile: record, runID: "r", probeTimeout: 0.2,
+                                      confirmTimeout: 0.2, scriptTimeout: 10, say: { lines.add($0) })
+        let records = watchdog.beforeClass("A")
+        XCTAssertEqual(records.count, 1)
+        XCTAssertTrue(records.first?.outcome.hasPrefix("still down: ") == true, "\(records)")
+        XCTAssertTrue(records.first?.outcome.contains("exit 1") == true, "\(records)")
+        XCTAssertTrue(records.first?.outcome.contains("fake: FAILED: cannot start it") == true, "\(records)")
+        XCTAssertEqual(lines.all.count, 2, "\(lines.all)")
+        XCTAssertEqual(watchdog.beforeClass("B"), [])
+        XCTAssertEqual(lines.all.count, 3, "\(lines.all)")
+        XCTAssertTrue(lines.all.last?.contains("not tried again") == true, "\(lines.all)")
+        XCTAssertEqual(try String(contentsOfFile: runs, encoding: .utf8), "ran\n")
+        let summary = try runCommand(TestbedDaemon.scripts + "/daemon-restarts", ["r", record])
+        XCTAssertEqual(summary.stdoutText, "daemon restarts: 1 (broken after none yet: still down)\n", "\(summary)")
+    }
+
     // MARK: helpers
 
     /// A daemon of this test's own: `restart` (its "test bed script") starts fake.py, which

@@ -32,6 +32,9 @@ final class DaemonWatchdog: @unchecked Sendable {
 
     private let lock = NSLock()
     private var lastClass: String?
+    /// Daemons whose restart failed in this run: not restarted again (every class would
+    /// wait for the script again), only reported.
+    private var givenUp: Set<String> = []
 
     init(daemons: [TestbedDaemon] = TestbedDaemon.all, recordFile: String = DaemonRestartRecord.file,
          runID: String = DaemonRestartRecord.runID, probeTimeout: Double = 2, confirmTimeout: Double = 10,
@@ -66,6 +69,12 @@ final class DaemonWatchdog: @unchecked Sendable {
             if !outcome.isAlive { down.append((daemon, outcome)) }
         }
         guard !down.isEmpty else { return [] }
+        for (daemon, outcome) in down where givenUp.contains(daemon.name) {
+            say("!!! TEST BED: daemon \(daemon.name) is still down (\(daemon.socket): \(outcome)) before \(name); "
+                + "its restart failed earlier in this run, so it is not tried again")
+        }
+        down.removeAll { givenUp.contains($0.daemon.name) }
+        guard !down.isEmpty else { return [] }
 
         var panics: [String: String] = [:]
         for (daemon, outcome) in down {
@@ -91,6 +100,7 @@ final class DaemonWatchdog: @unchecked Sendable {
                 back = "back (pid \(pid.map(String.init) ?? "?")); \(result)"
             } else {
                 back = "still down: \(after); \(result)"
+                givenUp.insert(daemon.name)
                 say("!!! TEST BED: daemon \(daemon.name) is still down after Scripts/"
                     + "\(URL(fileURLWithPath: daemon.script).lastPathComponent): \(after); \(result)")
             }
