@@ -107,7 +107,7 @@ final class DaemonWatchdog: @unchecked Sendable {
             let record = DaemonRestartRecord(daemon: daemon.name, lastClass: previous, nextClass: name,
                                              found: outcome.description, panic: panics[daemon.name], outcome: back)
             if !record.append(to: recordFile, runID: runID) {
-                say("!!! TEST BED: cannot append to \(recordFile): \(String(cString: strerror(errno)))")
+                say("!!! TEST BED: cannot append the restart of \(daemon.name) to \(recordFile)")
             }
             records.append(record)
         }
