@@ -19,14 +19,14 @@ import COpenSSL
 enum TLSSessionFile {
     /// `directory/tls-<hash>.session` for a context of `configuration` to `address`.
     static func path(directory: String, address: String, configuration: TLSClientConfiguration, pin: [UInt8]?) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
-        func mix(_ s: String) { for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }; hash = (hash ^ 0xff) &* 0x100_0000_01b3 }
-        mix(address)
-        mix(configuration.clientCertificatePath ?? "")
-        mix(configuration.serverName ?? "")
-        mix(pin.map { $0.map { String($0, radix: 16) }.joined() } ?? "")
-        let hex = String(hash, radix: 16)
-        return directory + "/tls-" + String(repeating: "0", count: 16 - hex.count) + hex + ".session"
+        var hash = FNV1a64()
+        // Each field ends with 0xff (never in UTF-8), so ("ab", "c") and ("a", "bc") differ.
+        for field in [address, configuration.clientCertificatePath ?? "", configuration.serverName ?? "",
+                      pin.map { $0.map { String($0, radix: 16) }.joined() } ?? ""] {
+            hash.mix(field.utf8)
+            hash.mix(0xff)
+        }
+        return directory + "/tls-" + hash.hex + ".session"
     }
 
     /// The session in `path` for `key`, if it is there, ours and still resumable.

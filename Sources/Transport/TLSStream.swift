@@ -31,9 +31,7 @@ public final class TLSStream: ByteStream {
     /// The certificate is verified for `context.configuration.serverName ?? host`.
     public static func connect(host: String, port: UInt16, context: TLSContext, deadline: Deadline) throws(TransportError) -> TLSStream {
         let tcp = try TCPStream.connect(host: host, port: port, deadline: deadline)
-        let name = context.configuration.serverName ?? stripBrackets(host)
-        let stream = try TLSStream(socket: tcp, serverName: name, context: context,
-                                   sessionKey: "\(name)@\(TCPStream.describe(stripBrackets(host), port))")
+        let stream = try client(over: tcp, host: host, port: port, context: context)
         try stream.handshake(deadline: deadline)
         return stream
     }
@@ -59,40 +57,6 @@ public final class TLSStream: ByteStream {
         let stream = try client(over: tcp, host: addresses.host, port: addresses.port, context: context)
         try stream.handshake(deadline: deadline)
         return stream
-    }
-
-    /// Opens `count` TLS connections to `host:port` (one name lookup, the TCP connects in
-    /// flight together) with their handshakes run side by side (one poll loop), so they
-    /// overlap and all offer the cached session: a TLS 1.3 ticket is only offered by
-    /// handshakes that start before one of them completes, which made sequential
-    /// connections after the first resumption fall back to full handshakes (measured:
-    /// ~2.5 ms each instead of ~0.6 ms).
-    public static func connectMany(host: String, port: UInt16, context: TLSContext, count: Int,
-                                   deadline: Deadline) throws(TransportError) -> [TLSStream] {
-        let name = context.configuration.serverName ?? stripBrackets(host)
-        let key = "\(name)@\(TCPStream.describe(stripBrackets(host), port))"
-        let sockets = try TCPStream.connectMany(host: host, port: port, count: count, deadline: deadline)
-        var streams: [TLSStream] = []
-        for tcp in sockets {  // on an error, deinit closes what was opened
-            streams.append(try TLSStream(socket: tcp, serverName: name, context: context, sessionKey: key))
-        }
-        var pending = Array(streams.indices)
-        while !pending.isEmpty {
-            var fds: [pollfd] = []
-            var still: [Int] = []
-            for i in pending {
-                if let wanted = try streams[i].continueHandshake() {
-                    fds.append(pollfd(fd: streams[i].fileDescriptor, events: wanted.pollEvents, revents: 0))
-                    still.append(i)
-                }
-            }
-            pending = still
-            guard !pending.isEmpty else { break }
-            try fds.withUnsafeMutableBufferPointer { (b) throws(TransportError) in
-                try waitUntilAnyReady(b, deadline: deadline, what: "TLS handshake with \(name)")
-            }
-        }
-        return streams
     }
 
     /// Wraps a connected socket; call `handshake(deadline:)` next.
@@ -126,8 +90,8 @@ public final class TLSStream: ByteStream {
         }
         // Each connection offers its own copy of the cached session: OpenSSL marks the
         // SSL_SESSION a TLS 1.3 resumption used as spent, so with a shared object the
-        // handshakes of connectMany that had not sent their ClientHello yet when one
-        // finished fell back to full handshakes (seen: "×4, 1 resumed").
+        // handshakes run side by side (an exec's set-up) that had not sent their
+        // ClientHello yet when one finished fell back to full handshakes (seen: "×4, 1 resumed").
         if context.configuration.sessionResumption, let copy = context.sessionCopy(for: self.sessionKey) {
             _ = SSL_set_session(ssl, copy)
             SSL_SESSION_free(copy)

@@ -20,6 +20,16 @@ Modes:
   noaccept     (tcp) the listen queue is full: a connect(2) is never completed
   mute         connections are accepted and read, nothing is ever sent (a TLS
                ClientHello is never answered)
+  explainorder a cluster member that froze, for a fan-out of instances named slow* and
+               one named fast (FanOutExplainTests): a slow POST is never answered;
+               fast's session attaches and its command ends only once a timeout is
+               being explained (a GET /1.0 arrived). The explanations (GET /1.0:
+               clustered; the storage pool's volumes: every slow instance is on node9;
+               GET /1.0/cluster/members/node9) are answered only once there is one
+               GET /1.0 per slow POST, all waiting at once, and the client has closed
+               fast's control socket, which it does when its event loop has ended
+               fast's session. A client that explains on its loop's thread, or one
+               explanation after the other, does not get the answers within its budget.
 Prints "ready" on stdout once listening ("ready PORT" for tcp).
 """
 import base64
@@ -69,6 +79,75 @@ def respond(conn, status, body):
     conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
 
 
+def sync(conn, metadata):
+    respond(conn, "200 OK", {"type": "sync", "status": "Success", "status_code": 200,
+                             "error_code": 0, "error": "", "metadata": metadata})
+
+
+# explainorder: the slow POSTs seen, the explanations (GET /1.0) arrived, whether a fast
+# POST came and whether the client then closed fast's control socket.
+order = threading.Condition()
+state = {"slow": [], "explaining": 0, "fast": False, "fast_ended": False}
+
+
+def explain_order(conn, method, target):
+    """explainorder's REST answers (not the websockets); False: not one of them."""
+    path = target.split("?", 1)[0]
+    if method == "POST" and path.startswith("/1.0/instances/slow") and path.endswith("/exec"):
+        with order:
+            state["slow"].append(path.split("/")[3])
+        time.sleep(3600)
+    elif method == "POST" and path == "/1.0/instances/fast/exec":
+        with order:
+            state["fast"] = True
+        return False  # answered as every other mode's
+    elif method == "GET" and path == "/1.0":
+        with order:
+            state["explaining"] += 1
+            order.notify_all()
+            order.wait_for(lambda: state["explaining"] >= len(state["slow"])
+                           and (state["fast_ended"] or not state["fast"]), 30)
+        sync(conn, {"environment": {"server_clustered": True}})
+    elif path.startswith(f"/1.0/operations/{OP}") and not path.endswith("/websocket"):
+        with order:
+            order.wait_for(lambda: state["explaining"] > 0, 30)
+        sync(conn, {"id": OP, "class": "websocket", "status": "Success", "status_code": 200,
+                    "err": "", "metadata": {"return": 0}})
+    elif path == "/1.0/storage-pools":
+        sync(conn, ["/1.0/storage-pools/default"])
+    elif path == "/1.0/storage-pools/default/volumes":
+        with order:
+            names = list(state["slow"])
+        sync(conn, [{"name": n, "type": "container", "location": "node9"} for n in names])
+    elif path == "/1.0/cluster/members/node9":
+        sync(conn, {"server_name": "node9", "url": "https://192.0.2.9:8443", "status": "Online",
+                    "message": "Fully operational"})
+    else:
+        return False
+    return True
+
+
+def explain_order_websocket(conn, target):
+    """fast's sockets: stdout and stderr end once slow's explanation began; control and
+    stdin are read until the client closes them."""
+    fd = next((k for k, v in FD_SECRETS.items() if v in target), None)
+    if fd in ("1", "2"):
+        with order:
+            order.wait_for(lambda: state["explaining"] > 0, 30)
+        conn.sendall(bytes([0x81, 0x00]))
+        conn.close()
+        return
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+    if fd == "control":
+        with order:
+            state["fast_ended"] = True
+            order.notify_all()
+
+
 def handle(conn, mode):
     conns.append(conn)
     if mode == "mute":
@@ -79,11 +158,13 @@ def handle(conn, mode):
         method, target, headers = read_request(conn)
         if method is None:
             return
+        if mode == "explainorder" and explain_order(conn, method, target):
+            continue
         if method == "POST" and target.startswith("/1.0/instances/"):
             if mode == "silentpost":
                 time.sleep(3600)
             fds = {"0": SECRET, "1": SECRET, "2": SECRET, "control": SECRET}
-            if mode in ("huge", "bigframe"):
+            if mode in ("huge", "bigframe", "explainorder"):
                 fds = FD_SECRETS
             respond(conn, "202 Accepted", {
                 "type": "async", "status": "Operation created", "status_code": 100,
@@ -97,7 +178,10 @@ def handle(conn, mode):
                 accept = base64.b64encode(b"x" * 20).decode()
             conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                           f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
-            websocket(conn, mode, target)
+            if mode == "explainorder":
+                explain_order_websocket(conn, target)
+            else:
+                websocket(conn, mode, target)
             return
         elif target.startswith(f"/1.0/operations/{OP}") and mode == "bigframe":
             done.wait(30)

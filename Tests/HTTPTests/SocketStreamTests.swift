@@ -162,41 +162,30 @@ final class SocketStreamTests: XCTestCase {
         }
     }
 
-    func testTCPConnectManyOpensEveryConnection() throws {
+    func testTCPConnectByNameReachesTheListener() throws {
         let (fd, port) = refusingTCPPort()  // bound, not listening yet
         defer { close(fd) }
         XCTAssertEqual(listen(fd, 8), 0)
-        let streams = try TCPStream.connectMany(host: "localhost", port: port, count: 4, deadline: .after(seconds: 2))
-        XCTAssertEqual(streams.count, 4)
-        XCTAssertEqual(Set(streams.map(\.fileDescriptor)).count, 4)
-        // Each accepted peer writes its own byte; each stream reads exactly one of them.
-        var peers: [Int32] = []
-        for i in 0..<4 {
-            let peer = accept(fd, nil, nil)
-            XCTAssertGreaterThanOrEqual(peer, 0)
-            peers.append(peer)
-            writeString(peer, String(i))
-        }
-        var got: [String] = []
-        for stream in streams {
-            var buf = [UInt8](repeating: 0, count: 4)
-            let n = try buf.withUnsafeMutableBytes { try stream.readSome(into: $0, deadline: .after(seconds: 2)) }
-            got.append(String(decoding: buf[0..<n], as: UTF8.self))
-            var nodelay: Int32 = 0
-            var optlen = socklen_t(4)
-            getsockopt(stream.fileDescriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &nodelay, &optlen)
-            XCTAssertEqual(nodelay, 1)
-            stream.close()
-        }
-        XCTAssertEqual(got.sorted(), ["0", "1", "2", "3"])
-        for peer in peers { close(peer) }
+        let stream = try TCPStream.connect(host: "localhost", port: port, deadline: .after(seconds: 2))
+        let peer = accept(fd, nil, nil)
+        XCTAssertGreaterThanOrEqual(peer, 0)
+        defer { close(peer) }
+        writeString(peer, "7")
+        var buf = [UInt8](repeating: 0, count: 4)
+        let n = try buf.withUnsafeMutableBytes { try stream.readSome(into: $0, deadline: .after(seconds: 2)) }
+        XCTAssertEqual(String(decoding: buf[0..<n], as: UTF8.self), "7")
+        var nodelay: Int32 = 0
+        var optlen = socklen_t(4)
+        getsockopt(stream.fileDescriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &nodelay, &optlen)
+        XCTAssertEqual(nodelay, 1)
+        stream.close()
     }
 
-    func testTCPConnectManyRefusedLeavesNothingOpen() {
+    func testTCPConnectRefusedLeavesNothingOpen() {
         let (fd, port) = refusingTCPPort()
         defer { close(fd) }
         let before = openDescriptorCount()
-        XCTAssertThrowsError(try TCPStream.connectMany(host: "127.0.0.1", port: port, count: 4, deadline: .after(seconds: 2))) { error in
+        XCTAssertThrowsError(try TCPStream.connect(host: "127.0.0.1", port: port, deadline: .after(seconds: 2))) { error in
             XCTAssertEqual("\(error)", "cannot connect to 127.0.0.1:\(port): connection refused")
         }
         XCTAssertEqual(openDescriptorCount(), before)

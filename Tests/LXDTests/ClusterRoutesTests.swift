@@ -53,6 +53,12 @@ final class ClusterRoutesTests: XCTestCase {
         XCTAssertEqual(st.st_mode & 0o777, 0o600)
     }
 
+    /// Cache files already on disk keep their names: FNV-1a 64 of the address (computed
+    /// apart from this code).
+    func testTheCacheFileNameIsStable() {
+        XCTAssertEqual(ClusterRoutes.path(directory: "/d", address: "https://127.0.1.1:8443"), "/d/cluster-6c36a9c6108208cf.json")
+    }
+
     func testMemberURLsParse() {
         XCTAssertTrue(LXDClient.hostAndPort(httpsURL: "https://10.0.0.2:8443")! == ("10.0.0.2", 8443))
         XCTAssertTrue(LXDClient.hostAndPort(httpsURL: "https://[fd00::2]:9443")! == ("fd00::2", 9443))

@@ -235,6 +235,13 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertNotEqual(a, ConfigLoader.contentHash(Array("b".utf8)))
         XCTAssertNotEqual(ConfigLoader.contentHash([]), ConfigLoader.contentHash([0]))
     }
+
+    /// Cache files already on disk keep their names: FNV-1a 64 of "lxattach-config/1\n" and
+    /// the bytes (values computed apart from this code).
+    func testContentHashIsStable() {
+        XCTAssertEqual(ConfigLoader.contentHash(Array("a".utf8)), "eeb57cfe7ee882d4")
+        XCTAssertEqual(ConfigLoader.contentHash([]), "7260c90cf1943fbd")
+    }
 }
 
 /// A locked value shared with the signalling thread.

@@ -22,6 +22,14 @@ final class TLSSessionFileTests: XCTestCase {
         XCTAssertEqual(Set(variants + [a]).count, 5, "\(variants)")
     }
 
+    /// Session files already on disk keep their names: FNV-1a 64 of address, certificate,
+    /// server name and pin, each followed by 0xff (computed apart from this code).
+    func testTheNameIsStable() {
+        let base = TLSClientConfiguration(clientCertificatePath: "/c/client.crt", clientKeyPath: "/c/client.key")
+        XCTAssertEqual(TLSSessionFile.path(directory: "/d", address: "https://h:8443", configuration: base, pin: [1, 2]),
+                       "/d/tls-a4b4775ebb618dc3.session")
+    }
+
     func testAMissingForeignOrCorruptFileIsNoSession() throws {
         let path = "/tmp/lxattach-session-\(getpid())"
         defer { unlink(path) }

@@ -43,7 +43,8 @@ extension LXDClient {
     /// A set-up's error as the user reads it: a timeout names the cluster member that
     /// holds `instance` when there is one (at most 2.5 s more, less under a short
     /// LXATTACH_TIMEOUT: 17 + 2.5 < 20 s); any other error unchanged. Blocks for the
-    /// lookup: call it off an event loop that serves other sessions, or accept the pause.
+    /// lookup: call it off an event loop that serves other sessions
+    /// (`ExecEventLoop.offload`), or accept the pause.
     public func explainSetupFailure(_ error: LXDError, instance: String) -> LXDError {
         explainTimeout(error, instance: instance, budget: min(2.5, timeouts.execStart / 2))
     }

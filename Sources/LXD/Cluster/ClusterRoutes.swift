@@ -74,10 +74,9 @@ public struct ClusterRoutes: Sendable, Equatable {
 
     /// The file for a remote at `address` in `directory`.
     public static func path(directory: String, address: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a
-        for b in address.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let hex = String(hash, radix: 16)
-        return directory + "/cluster-" + String(repeating: "0", count: 16 - hex.count) + hex + ".json"
+        var hash = FNV1a64()
+        hash.mix(address.utf8)
+        return directory + "/cluster-" + hash.hex + ".json"
     }
 
     /// The routes in `path`; empty when there is no file or it is not ours.

@@ -102,15 +102,10 @@ public struct ConfigLoader: Sendable {
 
     /// 16 hex digits of FNV-1a 64 over `lxattach-config/<format>\n` and the bytes.
     public static func contentHash(_ bytes: [UInt8]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ b: UInt8) {
-            h ^= UInt64(b)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        for b in "lxattach-config/\(LXCConfig.jsonFormatVersion)\n".utf8 { mix(b) }
-        for b in bytes { mix(b) }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        var h = FNV1a64()
+        h.mix("lxattach-config/\(LXCConfig.jsonFormatVersion)\n".utf8)
+        h.mix(bytes)
+        return h.hex
     }
 
     // MARK: Reader process

@@ -23,9 +23,14 @@ public final class ExecEventLoop {
     /// a runtime call per access, every turn).
     @exclusivity(unchecked) private var poller = ExecPoller()
     private var nextID: ExecSessionID = 0
-    /// A descriptor whose readability runs `onWake` on the loop's thread: how other
-    /// threads hand work to a loop that runs forever (`ExecEventLoopThread`).
-    var waker: (fd: Int32, onWake: () -> Void)?
+    /// How other threads hand work to this loop's thread (`ExecEventLoopThread`'s jobs,
+    /// `offload`'s results); polled when there is one.
+    var mailbox: ExecLoopMailbox?
+    /// Work `offload` runs on other threads (started, or waiting for a turn)...
+    var offloads = OffloadQueue<() -> Void>(limit: 8)
+    /// ...and what to do, on this thread, with each one's result.
+    var offloadDone: [Int: (any Sendable) -> Void] = [:]
+    var nextOffload = 0
     /// Longest wait in one poll: deadlines are exact, this only bounds surprises.
     static let maxWaitMilliseconds: Int32 = 1000
 
@@ -34,8 +39,9 @@ public final class ExecEventLoop {
         self.hooks = hooks
     }
 
-    /// Sessions not finished yet (set-ups included).
-    public var activeCount: Int { drivers.count { !$0.isDone } + setups.count { !$0.isDone } }
+    /// Sessions not finished yet (set-ups included), and offloaded work whose result has
+    /// not been handed back yet (`offload`).
+    public var activeCount: Int { drivers.count { !$0.isDone } + setups.count { !$0.isDone } + offloads.count }
 
     /// Starts `request` in `instance` on `client` without blocking: the set-up (connect,
     /// TLS handshake, POST, websocket upgrades, the `/wait`) runs inside this loop beside
@@ -85,17 +91,18 @@ public final class ExecEventLoop {
         d.control(actions, now: monotonicNanoseconds())
     }
 
-    /// Runs until every session has ended. Throws only when poll(2) itself fails.
+    /// Runs until every session has ended and every offloaded work's result is back.
+    /// Throws only when poll(2) itself fails.
     public func run() throws(LXDError) {
         while true {
             drivers.removeAll { $0.isDone }
             setups.removeAll { $0.isDone }
-            if drivers.isEmpty && setups.isEmpty { return }
+            if drivers.isEmpty && setups.isEmpty && offloads.count == 0 { return }
             try turn()
         }
     }
 
-    /// Runs for ever, waiting on `waker` when there is no session (`ExecEventLoopThread`).
+    /// Runs for ever, waiting on `mailbox` when there is no session (`ExecEventLoopThread`).
     func runForever() -> Never {
         while true {
             drivers.removeAll { $0.isDone }
@@ -112,7 +119,7 @@ public final class ExecEventLoop {
         for (i, d) in drivers.enumerated() where !d.isDone { d.register(&poller, index: i) }
         for (i, s) in setups.enumerated() where !s.isDone { s.register(&poller, index: i) }
         if let fd = hooks?.pollDescriptor { poller.add(fd, Int16(POLLIN), session: -1, source: .hooks) }
-        if let waker { poller.add(waker.fd, Int16(POLLIN), session: -2, source: .hooks) }
+        if let mailbox { poller.add(mailbox.readDescriptor, Int16(POLLIN), session: -2, source: .hooks) }
 
         var timeout = Self.maxWaitMilliseconds
         var buffered = false
@@ -140,7 +147,7 @@ public final class ExecEventLoop {
         for i in 0..<poller.count {
             guard let (session, source, revents) = poller.ready(i) else { continue }
             if session == -2 {
-                waker?.onWake()
+                for job in mailbox?.take() ?? [] { job(self) }
             } else if session < 0 {
                 broadcast(hooks?.readable() ?? [], now: now)
             } else if case .setup(let link) = source {

@@ -7,8 +7,9 @@ import Transport
 /// Sessions are set up inside the loop (`ExecEventLoop.start`): every session's
 /// connections, TLS handshakes, POST and upgrades are in flight at once, each with its
 /// own deadlines, so a network's round trips are paid once, not once per session, and a
-/// set-up that fails ends alone. Outcomes are handed to the sink at the loop's safe point (`FanOutHooks.check`), never
-/// from inside a blocked write.
+/// set-up that fails ends alone; one that timed out is explained (its cluster member
+/// named) on another thread, never on the loop's. Outcomes are handed to the sink at the
+/// loop's safe point (`FanOutHooks.check`), never from inside a blocked write.
 final class FanOutRunner {
     struct Settings {
         var request: ExecRequest
@@ -131,10 +132,21 @@ final class FanOutRunner {
             // A signal that came during the set-up reaches this session too.
             if let action = self.hooks.interruptionAction { self.loop.control(id, [action]) }
         }, failed: { [unowned self] error in
-            self.active -= 1
-            let error = client.explainSetupFailure(error, instance: target.instance)
-            self.clients.noteFailure(error, remote: target.remote)
-            self.ended.append((i, FanOutProblem(error).outcome))
+            // A timeout is explained by REST lookups (a cluster's member, up to 2.5 s): on
+            // another thread, so the other sessions go on meanwhile, several at once. The
+            // session stays active until its explanation is back.
+            guard error.isTimeout else { return self.setupFailed(i, remote: target.remote, error) }
+            let instance = target.instance
+            self.loop.offload({ client.explainSetupFailure(error, instance: instance) }) { [unowned self] explained in
+                self.setupFailed(i, remote: target.remote, explained)
+            }
         }, fellBack: { member, _ in router?.unreachable(member) })
+    }
+
+    /// Entry `i`'s set-up failed with `error` (explained).
+    private func setupFailed(_ i: Int, remote: String, _ error: LXDError) {
+        active -= 1
+        clients.noteFailure(error, remote: remote)
+        ended.append((i, FanOutProblem(error).outcome))
     }
 }
