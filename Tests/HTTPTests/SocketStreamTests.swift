@@ -167,17 +167,22 @@ final class SocketStreamTests: XCTestCase {
         defer { close(fd) }
         XCTAssertEqual(listen(fd, 8), 0)
         let stream = try TCPStream.connect(host: "localhost", port: port, deadline: .after(seconds: 2))
-        let peer = accept(fd, nil, nil)
-        XCTAssertGreaterThanOrEqual(peer, 0)
+        try assertConnected(stream, listener: fd)
+    }
+
+    /// `stream` reached `listener`: what the peer writes arrives, and TCP_NODELAY is set.
+    private func assertConnected(_ stream: TCPStream, listener: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
+        let peer = accept(listener, nil, nil)
+        XCTAssertGreaterThanOrEqual(peer, 0, file: file, line: line)
         defer { close(peer) }
-        writeString(peer, "7")
-        var buf = [UInt8](repeating: 0, count: 4)
+        writeString(peer, "pong")
+        var buf = [UInt8](repeating: 0, count: 16)
         let n = try buf.withUnsafeMutableBytes { try stream.readSome(into: $0, deadline: .after(seconds: 2)) }
-        XCTAssertEqual(String(decoding: buf[0..<n], as: UTF8.self), "7")
+        XCTAssertEqual(String(decoding: buf[0..<n], as: UTF8.self), "pong", file: file, line: line)
         var nodelay: Int32 = 0
         var optlen = socklen_t(4)
         getsockopt(stream.fileDescriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &nodelay, &optlen)
-        XCTAssertEqual(nodelay, 1)
+        XCTAssertEqual(nodelay, 1, file: file, line: line)
         stream.close()
     }
 
@@ -226,18 +231,7 @@ final class SocketStreamTests: XCTestCase {
             XCTAssertTrue(bound)
             let port = withUnsafeBytes(of: &storage) { raw in UInt16(bigEndian: raw.load(fromByteOffset: 2, as: UInt16.self)) }
             let stream = try TCPStream.connect(host: host, port: port, deadline: .after(seconds: 2))
-            let peer = accept(fd, nil, nil)
-            XCTAssertGreaterThanOrEqual(peer, 0)
-            writeString(peer, "pong")
-            var buf = [UInt8](repeating: 0, count: 16)
-            let n = try buf.withUnsafeMutableBytes { try stream.readSome(into: $0, deadline: .after(seconds: 2)) }
-            XCTAssertEqual(String(decoding: buf[0..<n], as: UTF8.self), "pong")
-            var nodelay: Int32 = 0
-            var optlen = socklen_t(4)
-            getsockopt(stream.fileDescriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &nodelay, &optlen)
-            XCTAssertEqual(nodelay, 1)
-            close(peer)
-            stream.close()
+            try assertConnected(stream, listener: fd)
         }
     }
 
