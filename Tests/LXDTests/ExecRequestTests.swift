@@ -89,4 +89,14 @@ final class ExecRequestTests: XCTestCase {
         XCTAssertEqual(LXDClient(remote: remote, project: "default").target("/1.0"), "/1.0")
         XCTAssertEqual(LXDClient(remote: ResolvedRemote(name: "l", endpoint: .unix(path: "/x"))).target("/1.0"), "/1.0")
     }
+
+    /// Over the unix socket 0/1/2 wait for control's answer (a round trip there is
+    /// ~0.1 ms); over HTTPS they do not (it would add a network round trip).
+    func testControlAttachesFirstOverTheUnixSocketOnly() {
+        let request = ExecRequest(command: ["true"])
+        let unix = LXDClient(remote: ResolvedRemote(name: "l", endpoint: .unix(path: "/x")))
+        XCTAssertTrue(unix.setupPlan(instance: "c1", request).controlAttachesFirst)
+        let https = LXDClient(remote: ResolvedRemote(name: "r", endpoint: .https(host: "h", port: 8443, serverName: nil)))
+        XCTAssertFalse(https.setupPlan(instance: "c1", request).controlAttachesFirst)
+    }
 }

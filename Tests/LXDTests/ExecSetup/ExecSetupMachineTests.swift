@@ -68,6 +68,51 @@ final class ExecSetupMachineTests: XCTestCase {
                        ["close fd control", "upgrade fd 0"])
     }
 
+    /// Over the unix socket (`controlAttachesFirst`) 0/1/2 wait for control's answer, so
+    /// a command cannot end before control is attached; a refused or lost control lets
+    /// them go; with a PTY nothing waits for it (the command needs control to start).
+    func testWithControlAttachesFirstTheOthersWaitForControlsAnswer() {
+        var plan = setupPlan()
+        plan.controlAttachesFirst = true
+        func upToTheAnswer() -> ExecSetupMachine {
+            var m = ExecSetupMachine(plan: plan, now: 0)
+            _ = m.start(now: 0)
+            _ = m.connected(.rest, now: 1)
+            for fd in [ExecStream.control, .stdin, .stdout] { _ = m.connected(.socket(fd), now: 1) }
+            XCTAssertEqual(describe(m.received(.rest, postAnswer(), now: 2)), ["upgrade fd control", "wait rest"])
+            XCTAssertEqual(describe(m.connected(.socket(.stderr), now: 3)), [], "fd 2 waits for control's answer")
+            return m
+        }
+        var m = upToTheAnswer()
+        let released = m.received(.socket(.control), switching(plan, .control), now: 4)
+        XCTAssertEqual(describe(released), ["upgrade fd 0", "upgrade fd 1", "upgrade fd 2"])
+        let sent = released.compactMap { action -> [UInt8]? in
+            if case .send(.socket(.stdin), let bytes) = action { return bytes }
+            return nil
+        }
+        XCTAssertEqual(sent, [upgradeBytes(plan, .stdin)])
+        for fd in [ExecStream.stdin, .stdout] { XCTAssertEqual(describe(m.received(.socket(fd), switching(plan, fd), now: 5)), []) }
+        XCTAssertEqual(describe(m.received(.socket(.stderr), switching(plan, .stderr), now: 5)),
+                       ["attached 0,1,2,control wait=true location=-"])
+
+        var refused = upToTheAnswer()
+        XCTAssertEqual(describe(refused.received(.socket(.control), errorAnswer(500, "Internal Server Error",
+                                                                                  "Only running operations can be connected"), now: 4)),
+                       ["close fd control", "upgrade fd 0", "upgrade fd 1", "upgrade fd 2"])
+        var lost = upToTheAnswer()
+        XCTAssertEqual(describe(lost.failed(.socket(.control), .connectionClosed("read"), now: 4)),
+                       ["close fd control", "upgrade fd 0", "upgrade fd 1", "upgrade fd 2"])
+
+        var ptyPlan = setupPlan(interactive: true)
+        ptyPlan.controlAttachesFirst = true
+        var pty = ExecSetupMachine(plan: ptyPlan, now: 0)
+        _ = pty.start(now: 0)
+        _ = pty.connected(.rest, now: 1)
+        for fd in [ExecStream.control, .stdin] { _ = pty.connected(.socket(fd), now: 1) }
+        XCTAssertEqual(describe(pty.received(.rest, postAnswer(fds: ["0", "control"]), now: 2)),
+                       ["upgrade fd control", "upgrade fd 0", "wait rest"])
+    }
+
     func testAPostAnswerSplitAtEveryByteActsOnlyOnItsLastByte() {
         let whole = postAnswer()
         for split in 1..<whole.count {

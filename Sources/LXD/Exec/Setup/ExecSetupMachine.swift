@@ -13,7 +13,8 @@ import Transport
 ///    in flight);
 /// 2. the REST connection is up: the POST goes out;
 /// 3. the POST's answer: the operation id and one secret per fd; each websocket
-///    connection that is up sends its upgrade at once (the others as they come up), a
+///    connection that is up sends its upgrade at once (the others as they come up;
+///    control's always first, and over the unix socket 0/1/2 after control's answer), a
 ///    socket the daemon did not offer is closed, and the `/wait` for the exit status goes
 ///    out on the REST connection (it outlives the operation's 5-second afterlife);
 /// 4. every 101 checked: `attached`, with the bytes that came after each 101.
@@ -218,7 +219,7 @@ public struct ExecSetupMachine {
                 // Non-interactive commands run without control (old-client mode); a command
                 // that finished before control attached gets here.
                 links[.socket(fd)] = .closed
-                return [.close(.socket(fd))] + attachedIfComplete()
+                return [.close(.socket(fd))] + releaseWaiting() + attachedIfComplete()
             }
             guard case .upgradeRefused(let r) = error else { return fail(LXDError(error)) }
             // The daemon's error envelope says why (e.g. 500 "permission denied").
@@ -230,29 +231,38 @@ public struct ExecSetupMachine {
             }
         }
         links[.socket(fd)] = .upgraded(leftover)
-        return attachedIfComplete()
+        return (fd == .control ? releaseWaiting() : []) + attachedIfComplete()
     }
 
     /// Control's upgrade goes out before any other, as lxc sends it: the daemon starts a
     /// non-interactive command once 0/1/2 are attached, and a command that ends at once
     /// would meet a control upgrade still on its way (LXD 5.0.2 then refuses it, and under
     /// load its handler was seen to crash the daemon on such a late connect). So 0/1/2 wait
-    /// for control's connection, which opened with theirs: no round trip is added.
-    private var controlSent: Bool {
+    /// for control's connection, which opened with theirs: no round trip is added. With
+    /// `controlAttachesFirst` (the unix socket) they also wait for control's answer, which
+    /// closes the race entirely for one round trip; with a PTY the command needs control
+    /// to start, so nothing waits for its answer.
+    private var othersMayUpgrade: Bool {
         switch links[.socket(.control)] {
         case .connecting, .open: return secrets[.control] == nil
+        case .awaiting: return !plan.controlAttachesFirst || plan.interactive
         default: return true
         }
     }
 
     private mutating func upgrade(_ fd: ExecStream) -> [SetupAction] {
-        if fd != .control && !controlSent { return [] }
+        if fd != .control && !othersMayUpgrade { return [] }
         var actions = upgradeNow(fd)
-        if fd == .control {
-            // The others that were up and waiting for it.
-            for other in plan.sockets where other != .control {
-                if case .open = links[.socket(other)] { actions += upgradeNow(other) }
-            }
+        if fd == .control { actions += releaseWaiting() }
+        return actions
+    }
+
+    /// The others that were up and waiting for control, once they may go.
+    private mutating func releaseWaiting() -> [SetupAction] {
+        guard othersMayUpgrade else { return [] }
+        var actions: [SetupAction] = []
+        for other in plan.sockets where other != .control {
+            if case .open = links[.socket(other)] { actions += upgradeNow(other) }
         }
         return actions
     }
@@ -287,15 +297,9 @@ public struct ExecSetupMachine {
     /// it, control alone may be missing in non-interactive mode.
     private mutating func lost(_ link: SetupLink, _ error: TransportError) -> [SetupAction] {
         if link == .socket(.control), !plan.interactive, operationID != nil {
-            let waiting = !controlSent
+            let waiting = !othersMayUpgrade
             links[link] = .closed
-            var actions: [SetupAction] = [.close(link)]
-            if waiting {
-                for other in plan.sockets where other != .control {
-                    if case .open = links[.socket(other)] { actions += upgradeNow(other) }
-                }
-            }
-            return actions + attachedIfComplete()
+            return [.close(link)] + (waiting ? releaseWaiting() : []) + attachedIfComplete()
         }
         return fail(.transport(error))
     }

@@ -47,6 +47,11 @@ public struct ExecSetupPlan: Sendable {
     public var postSeconds: Double = 17
     /// Seconds from the POST's answer for every upgrade's answer.
     public var attachSeconds: Double = 10
+    /// Without a PTY, 0/1/2 upgrade only once control's upgrade is answered (as lxc
+    /// attaches): the command cannot start, and end, before control is attached. Costs
+    /// one round trip, so it is for the unix socket, where a round trip is ~0.1 ms (see
+    /// `ExecSetupMachine`). Off: control's upgrade only goes out first.
+    public var controlAttachesFirst = false
 
     /// A plan with the default bounds (10 s to connect, 17 s for the POST, 10 s to attach).
     public init(post: [UInt8], postDescription: String, interactive: Bool, host: String, address: String,
