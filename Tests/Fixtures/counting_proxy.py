@@ -29,22 +29,11 @@ for the first answer before opening its next connection never reaches K: "timeou
 """
 import argparse
 import asyncio
-import ipaddress
 import os
-import signal
 import socket
 import sys
-import threading
 
-
-def loopback_target(spec):
-    host, _, port = spec.rpartition(":")
-    try:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError
-        return host, int(port)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{spec!r}: want HOST:PORT with a loopback HOST (127.x.x.x)")
+from fixture_life import end_event, loopback_target
 
 
 class Records:
@@ -215,21 +204,10 @@ async def main():
                 w.transport.abort()
             tasks.discard(task)
 
-    loop = asyncio.get_running_loop()
-    done = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
+    done = end_event()
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=512)
     port = server.sockets[0].getsockname()[1]
 
-    def watch_stdin():
-        try:
-            while os.read(0, 4096):
-                pass
-        finally:
-            loop.call_soon_threadsafe(done.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
     print(f"ready {port}", flush=True)
     await done.wait()
     server.close()

@@ -25,24 +25,13 @@ after ~2·D. An end of stream (and a reset, as a close) is delayed like data.
 """
 import argparse
 import asyncio
-import ipaddress
 import os
-import signal
 import socket
 import sys
-import threading
+
+from fixture_life import end_event, loopback_target
 
 QUEUE_LIMIT = 32 << 20  # bytes waiting in one direction before the reader pauses
-
-
-def loopback_target(spec):
-    host, _, port = spec.rpartition(":")
-    try:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError
-        return host, int(port)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{spec!r}: want HOST:PORT with a loopback HOST (127.x.x.x)")
 
 
 def mapping(spec):
@@ -172,10 +161,7 @@ async def main():
 
     log = open(args.log, "a") if args.log else None
     proxy = Proxy(args.delay / 1000.0, log)
-    loop = asyncio.get_running_loop()
-    done = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
+    done = end_event()
 
     servers, ports = [], []
     for listen, target in maps:
@@ -187,15 +173,6 @@ async def main():
         servers.append(await asyncio.start_server(proxy.handler(port, target), sock=sock, backlog=512))
         ports.append(port)
 
-    # stdin closing ends the proxy: a parent that dies takes it along.
-    def watch_stdin():
-        try:
-            while os.read(0, 4096):
-                pass
-        finally:
-            loop.call_soon_threadsafe(done.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
     print("ready " + " ".join(map(str, ports)), flush=True)
     await done.wait()
     for s in servers:
