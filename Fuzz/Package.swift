@@ -7,8 +7,8 @@
 //       -Xswiftc -enable-testing
 //
 // Each folder Fuzz/Targets/<Name>/ is one executable target <Name>: a test function
-// `(UnsafePointer<UInt8>?, Int) -> CInt` and an `@main` that hands it to libFuzzer's
-// `LLVMFuzzerRunDriver` (module LibFuzzer). A new harness is a new folder; it depends on
+// `(UnsafePointer<UInt8>?, Int) -> CInt` and an `@main` that hands it to `runFuzzer`
+// (module FuzzMain, over libFuzzer's `LLVMFuzzerRunDriver`: module LibFuzzer). A new harness is a new folder; it depends on
 // the modules listed for it below, else on LXD (and so on everything under it);
 // `-enable-testing` lets it `@testable import` internals. Scripts/fuzz finds it by itself.
 import Foundation
@@ -35,10 +35,13 @@ let names = ((try? FileManager.default.contentsOfDirectory(atPath: here.appendin
 let package = Package(
     name: "lxattach-fuzz",
     dependencies: [.package(path: "..")],
-    targets: [.target(name: "LibFuzzer", path: "Support/LibFuzzer")] + names.map { name in
+    targets: [
+        .target(name: "LibFuzzer", path: "Support/LibFuzzer"),
+        .target(name: "FuzzMain", dependencies: ["LibFuzzer"], path: "Support/FuzzMain"),
+    ] + names.map { name in
         .executableTarget(
             name: name,
-            dependencies: ["LibFuzzer"] + (dependencies[name] ?? ["LXD"]).map { .product(name: $0, package: rootIdentity) },
+            dependencies: ["FuzzMain"] + (dependencies[name] ?? ["LXD"]).map { .product(name: $0, package: rootIdentity) },
             path: "Targets/\(name)")
     }
 )

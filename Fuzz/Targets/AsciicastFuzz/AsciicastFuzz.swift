@@ -8,7 +8,7 @@
 // subpart): the cuts never change the text.
 import Glibc
 import JSON
-import LibFuzzer
+import FuzzMain
 import Asciicast
 
 func fuzzAsciicast(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -48,8 +48,6 @@ func fuzzAsciicast(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @main
 enum Main {
     static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzAsciicast))
+        runFuzzer(fuzzAsciicast)
     }
 }

@@ -9,7 +9,7 @@
 // fixpoint, byte-exact; whatever is accepted also resolves without crashing: built-in
 // remotes, $LXC_REMOTE, every remote's address, `remote:instance` references.
 import Glibc
-import LibFuzzer
+import FuzzMain
 import JSON
 import LXD
 import LXDConfigYAML
@@ -67,8 +67,6 @@ func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @main
 enum Main {
     static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzConfig))
+        runFuzzer(fuzzConfig)
     }
 }

@@ -6,7 +6,7 @@
 // checks invariants: complete text messages are valid UTF-8, control payloads are at
 // most 125 bytes, messages respect the size limit.
 import Glibc
-import LibFuzzer
+import FuzzMain
 import WebSocket
 
 private enum Item: Equatable {
@@ -101,8 +101,6 @@ func fuzzDecoder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @main
 enum Main {
     static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzDecoder))
+        runFuzzer(fuzzDecoder)
     }
 }

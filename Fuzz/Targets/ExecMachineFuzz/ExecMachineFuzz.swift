@@ -12,7 +12,7 @@
 
 import Glibc
 import LXD
-import LibFuzzer
+import FuzzMain
 import WebSocket
 
 private struct Checker {
@@ -124,8 +124,6 @@ func fuzzExecMachine(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 @main
 enum Main {
     static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzExecMachine))
+        runFuzzer(fuzzExecMachine)
     }
 }

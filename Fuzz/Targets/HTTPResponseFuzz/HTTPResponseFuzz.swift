@@ -9,7 +9,7 @@
 // - serialize∘parse round-trips: a complete response written back canonically (its
 //   status line and fields, the body with Content-Length) parses to the same response.
 import Glibc
-import LibFuzzer
+import FuzzMain
 import HTTP
 
 private enum Outcome: Equatable {
@@ -121,8 +121,6 @@ func fuzzHTTPResponse(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @main
 enum Main {
     static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzHTTPResponse))
+        runFuzzer(fuzzHTTPResponse)
     }
 }

@@ -6,7 +6,7 @@
 // parse(serialize(v)) == v, compact and pretty; serializing is a fixpoint, byte-exact;
 // the String and the byte entry points agree, accept or reject alike.
 import Glibc
-import LibFuzzer
+import FuzzMain
 import JSON
 
 func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -41,8 +41,6 @@ func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 @main
 enum Main {
     static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzJSON))
+        runFuzzer(fuzzJSON)
     }
 }
