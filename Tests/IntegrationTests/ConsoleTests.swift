@@ -14,15 +14,7 @@ final class ConsoleTests: IntegrationTestCase {
         }
         // The askfirst prompt may have been printed before we attached: Enter starts (or
         // re-prompts) the shell either way.
-        // LXD 5.0.2 forwards console input only a moment after the websockets attach (keys
-        // sent at once are dropped by the daemon): Enter until the shell answers.
-        var prompted = false
-        for _ in 0..<30 where !prompted {
-            try tmux.keys("Enter")
-            usleep(250_000)
-            prompted = tmux.lines().contains { $0.hasPrefix("/ #") }
-        }
-        XCTAssertTrue(prompted, "no console shell: \(tmux.capture())")
+        try tmux.pressEnterUntilConsolePrompt()
         return (tmux, run)
     }
 

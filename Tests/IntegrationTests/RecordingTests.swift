@@ -276,14 +276,7 @@ final class RecordingTests: IntegrationTestCase {
         defer { tmux.close() }
         let run = try RecordedRun(tmux, ["console", "--record", cast, "--record-input", Testbed.console])
         waitUntil("the console attached: \(run.stderr)") { run.stderr.contains("To detach from the console") }
-        // LXD 5.0.2 forwards console input a moment after attaching: Enter until a prompt.
-        var prompted = false
-        for _ in 0..<30 where !prompted {
-            try tmux.keys("Enter")
-            usleep(250_000)
-            prompted = tmux.lines().contains { $0.hasPrefix("/ #") }
-        }
-        XCTAssertTrue(prompted, "no console shell: \(tmux.capture())")
+        try tmux.pressEnterUntilConsolePrompt()
         try tmux.type("echo console-$((6*7))")
         tmux.waitForLine("console-42")
         try tmux.keys("C-a", "q")
