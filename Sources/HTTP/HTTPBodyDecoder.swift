@@ -78,7 +78,7 @@ public struct HTTPBodyDecoder: Sendable {
                 case .trailers:
                     if line.isEmpty { state = .done }
                 default:
-                    let size = try Self.chunkSize(line)
+                    let size = try HTTPChunkSize.parse(line[...])
                     state = size == 0 ? .trailers : .data(remaining: size)
                 }
             }
@@ -93,26 +93,6 @@ public struct HTTPBodyDecoder: Sendable {
         case .untilClose, .done: state = .done
         default: throw .connectionClosedEarly
         }
-    }
-
-    private static func chunkSize(_ line: [UInt8]) throws(HTTPError) -> Int {
-        var size = 0
-        var digits = 0
-        for b in line {
-            if b == 59 || b == 32 || b == 9 { break }   // ";" extensions, whitespace before them
-            let d: Int
-            switch b {
-            case 48...57: d = Int(b - 48)
-            case 97...102: d = Int(b - 87)
-            case 65...70: d = Int(b - 55)
-            default: throw .malformedResponse("invalid chunk size")
-            }
-            digits += 1
-            guard digits <= 15 else { throw .malformedResponse("chunk size too large") }
-            size = size * 16 + d
-        }
-        guard digits > 0 else { throw .malformedResponse("invalid chunk size") }
-        return size
     }
 }
 

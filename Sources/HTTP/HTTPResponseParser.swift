@@ -91,7 +91,7 @@ public struct HTTPResponseParser: Sendable {
                 let b = bytes[i]
                 i += 1
                 if b == 10 {
-                    let size = try parseChunkSize()
+                    let size = try HTTPChunkSize.parse(line[...])
                     line.removeAll(keepingCapacity: true)
                     if size == 0 {
                         state = .trailers
@@ -287,26 +287,6 @@ public struct HTTPResponseParser: Sendable {
         let name = String(decoding: nameBytes, as: UTF8.self)
         let value = trimOWS(Substring(String(decoding: l[(colon + 1)...], as: UTF8.self)))
         return (name, value)
-    }
-
-    private func parseChunkSize() throws(HTTPError) -> Int {
-        var content = line[...]
-        if content.last == 13 { content = content.dropLast() }
-        if let semi = content.firstIndex(of: 59) { content = content[..<semi] }  // chunk extensions
-        while content.last == 32 || content.last == 9 { content = content.dropLast() }
-        guard !content.isEmpty, content.count <= 15 else { throw .malformedResponse("bad chunk size") }
-        var size = 0
-        for b in content {
-            let d: Int
-            switch b {
-            case 48...57: d = Int(b - 48)
-            case 97...102: d = Int(b - 87)
-            case 65...70: d = Int(b - 55)
-            default: throw .malformedResponse("bad chunk size")
-            }
-            size = size * 16 + d
-        }
-        return size
     }
 }
 
